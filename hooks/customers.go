@@ -1,0 +1,108 @@
+package hooks
+
+import (
+	"slices"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/actor"
+	"rapport/internal/org"
+	"rapport/internal/violation"
+)
+
+func bindCustomers(app core.App) {
+	derive := func(e *core.RecordEvent) error {
+		c := e.Record
+		a := actor.Of(c)
+		original := c.Original()
+		if c.IsNew() && c.GetString("owner") == "" {
+			c.Set("owner", a.UserID())
+		}
+		if c.GetString("owner") == "" {
+			return violation.New("owner", "validation_required", "A customer needs an owner.")
+		}
+		if c.GetString("status") == "" {
+			c.Set("status", "active")
+		}
+		if c.GetString("owner") != original.GetString("owner") {
+			if err := checkReassign(e.App, a, original, c); err != nil {
+				return err
+			}
+		}
+		lockChanged := c.GetBool("tier_locked") != original.GetBool("tier_locked") ||
+			(c.GetBool("tier_locked") && c.GetString("tier") != original.GetString("tier"))
+		if lockChanged && !a.Privileged() && !isManagerRole(a.Role()) {
+			return violation.Forbidden("tier_locked", "forbidden", "Only a manager can set a customer's tier by hand.")
+		}
+		if !c.GetBool("tier_locked") || c.GetString("tier") == "" {
+			tiers, err := org.LoadTiers(e.App)
+			if err != nil {
+				return err
+			}
+			c.Set("tier", org.TierFor(tiers, int64(c.GetInt("annual_contract_amount"))))
+		}
+		c.Set("team", userTeam(e.App, c.GetString("owner")))
+		return e.Next()
+	}
+	app.OnRecordCreateExecute("customers").BindFunc(derive)
+	app.OnRecordUpdateExecute("customers").BindFunc(derive)
+
+	// Reassignment moves the open work to the new owner; history stays.
+	app.OnRecordUpdate("customers").BindFunc(func(e *core.RecordEvent) error {
+		oldOwner := e.Record.Original().GetString("owner")
+		if err := e.Next(); err != nil {
+			return err
+		}
+		newOwner := e.Record.GetString("owner")
+		if oldOwner == newOwner {
+			return nil
+		}
+		moves := []struct {
+			collection, field string
+			open              []any
+		}{
+			{"plans", "owner", []any{"draft", "submitted", "approved"}},
+			{"visits", "rep", []any{"scheduled"}},
+		}
+		for _, m := range moves {
+			records, err := e.App.FindAllRecords(m.collection,
+				dbx.HashExp{"customer": e.Record.Id, m.field: oldOwner},
+				dbx.In("status", m.open...))
+			if err != nil {
+				return err
+			}
+			for _, r := range records {
+				r.Set(m.field, newOwner)
+				if err := e.App.Save(r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func isManagerRole(role string) bool { return role == "manager" || role == "director" }
+
+// checkReassign allows giving a customer to someone else only to admins and
+// to managers for whom both the current and the new owner's team are theirs.
+func checkReassign(app core.App, a *actor.Actor, original, c *core.Record) error {
+	if a.Privileged() {
+		return nil
+	}
+	if c.IsNew() && c.GetString("owner") == a.UserID() {
+		return nil
+	}
+	if isManagerRole(a.Role()) {
+		mine := func(teamId string) bool {
+			t, err := app.FindRecordById("teams", teamId)
+			return err == nil && slices.Contains(t.GetStringSlice("viewers"), a.UserID())
+		}
+		fromOK := c.IsNew() || mine(original.GetString("team"))
+		if fromOK && mine(userTeam(app, c.GetString("owner"))) {
+			return nil
+		}
+	}
+	return violation.Forbidden("owner", "forbidden", "Only an administrator, or a manager of both teams, can assign this customer to someone else.")
+}

@@ -1,0 +1,182 @@
+package hooks
+
+import (
+	"slices"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/actor"
+	"rapport/internal/org"
+	"rapport/internal/violation"
+)
+
+// Plans, visits and expenses belong to the rep who owns their customer:
+// the server derives owner/rep, customer and team, and refuses work for
+// someone else's customer.
+func bindOwnership(app core.App) {
+	app.OnRecordCreateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
+		p := e.Record
+		customer, err := ownedCustomer(e.App, p, p.GetString("customer"), "customer")
+		if err != nil {
+			return err
+		}
+		p.Set("owner", customer.GetString("owner"))
+		setDefault(p, "status", "draft")
+		return deriveTeam(e, "owner")
+	})
+	app.OnRecordUpdateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
+		p := e.Record
+		if err := onlyOwnerEdits(p, "owner"); err != nil {
+			return err
+		}
+		if p.GetString("customer") != p.Original().GetString("customer") {
+			if _, err := ownedCustomer(e.App, p, p.GetString("customer"), "customer"); err != nil {
+				return err
+			}
+		}
+		return deriveTeam(e, "owner")
+	})
+
+	app.OnRecordCreateExecute("visits").BindFunc(func(e *core.RecordEvent) error {
+		v := e.Record
+		customer, err := ownedCustomer(e.App, v, v.GetString("customer"), "customer")
+		if err != nil {
+			return err
+		}
+		v.Set("rep", customer.GetString("owner"))
+		setDefault(v, "status", "scheduled")
+		setDefault(v, "kind", "visit")
+		setDefault(v, "source", "manual")
+		if err := samePlanCustomer(e.App, v); err != nil {
+			return err
+		}
+		return deriveTeam(e, "rep")
+	})
+	app.OnRecordUpdateExecute("visits").BindFunc(func(e *core.RecordEvent) error {
+		v := e.Record
+		if err := onlyOwnerEdits(v, "rep"); err != nil {
+			return err
+		}
+		if v.GetString("customer") != v.Original().GetString("customer") {
+			if _, err := ownedCustomer(e.App, v, v.GetString("customer"), "customer"); err != nil {
+				return err
+			}
+		}
+		if err := samePlanCustomer(e.App, v); err != nil {
+			return err
+		}
+		return deriveTeam(e, "rep")
+	})
+
+	deriveExpense := func(e *core.RecordEvent) error {
+		x := e.Record
+		planChanged := x.IsNew() || x.GetString("plan") != x.Original().GetString("plan")
+		plan, err := e.App.FindRecordById("plans", x.GetString("plan"))
+		if err != nil {
+			return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
+		}
+		if planChanged {
+			customer, err := ownedCustomer(e.App, x, plan.GetString("customer"), "plan")
+			if err != nil {
+				return err
+			}
+			x.Set("customer", customer.Id)
+			if x.IsNew() {
+				x.Set("rep", customer.GetString("owner"))
+			}
+		}
+		if visitId := x.GetString("visit"); visitId != "" {
+			visit, err := e.App.FindRecordById("visits", visitId)
+			if err != nil || visit.GetString("customer") != x.GetString("customer") {
+				return violation.New("visit", "customer_mismatch", "The visit is at a different customer than the expense's plan.")
+			}
+		}
+		return deriveTeam(e, "rep")
+	}
+	app.OnRecordCreateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
+		setDefault(e.Record, "status", "draft")
+		if e.Record.GetString("currency") == "" {
+			s, err := org.LoadSettings(e.App)
+			if err != nil {
+				return err
+			}
+			e.Record.Set("currency", s.Currency)
+		}
+		return deriveExpense(e)
+	})
+	app.OnRecordUpdateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
+		if err := onlyOwnerEdits(e.Record, "rep"); err != nil {
+			return err
+		}
+		return deriveExpense(e)
+	})
+
+	for _, c := range []struct{ collection, ownerField string }{{"plans", "owner"}, {"visits", "rep"}, {"expenses", "rep"}} {
+		app.OnRecordDeleteExecute(c.collection).BindFunc(func(e *core.RecordEvent) error {
+			a := actor.Of(e.Record)
+			if !a.Privileged() && a.UserID() != e.Record.GetString(c.ownerField) {
+				return violation.Forbidden(c.ownerField, "forbidden", "Only the owner can delete this record.")
+			}
+			return e.Next()
+		})
+	}
+}
+
+// ownedCustomer loads the customer and checks the writer owns it. The
+// server, superusers and admins act on behalf of the owner.
+func ownedCustomer(app core.App, r *core.Record, customerId, field string) (*core.Record, error) {
+	customer, err := app.FindRecordById("customers", customerId)
+	if err != nil {
+		return nil, violation.New(field, "validation_missing_rel_records", "The customer does not exist.")
+	}
+	a := actor.Of(r)
+	if !a.Privileged() && customer.GetString("owner") != a.UserID() {
+		return nil, violation.New(field, "not_owner", "%s belongs to another rep; only its owner can record work for it.", customer.GetString("name"))
+	}
+	return customer, nil
+}
+
+// onlyOwnerEdits lets people other than the owner (approvers, finance,
+// managers) change nothing but the status; the state machine then decides
+// whether their transition is allowed.
+func onlyOwnerEdits(r *core.Record, ownerField string) error {
+	a := actor.Of(r)
+	if a.Privileged() || a.UserID() == r.Original().GetString(ownerField) {
+		return nil
+	}
+	original := r.Original()
+	server := ServerFields[r.Collection().Name]
+	for _, f := range r.Collection().Fields {
+		name := f.GetName()
+		if name == "status" || name == "decision_note" || slices.Contains(server, name) || f.GetSystem() || f.Type() == "autodate" {
+			continue
+		}
+		if !sameValue(r.Get(name), original.Get(name)) {
+			return violation.Forbidden(name, "forbidden", "Only the owner can change %s.", name)
+		}
+	}
+	return nil
+}
+
+func samePlanCustomer(app core.App, v *core.Record) error {
+	planId := v.GetString("plan")
+	if planId == "" {
+		return nil
+	}
+	plan, err := app.FindRecordById("plans", planId)
+	if err != nil || plan.GetString("customer") != v.GetString("customer") {
+		return violation.New("plan", "customer_mismatch", "The plan is for a different customer than the visit.")
+	}
+	return nil
+}
+
+func deriveTeam(e *core.RecordEvent, ownerField string) error {
+	e.Record.Set("team", userTeam(e.App, e.Record.GetString(ownerField)))
+	return e.Next()
+}
+
+func setDefault(r *core.Record, field, value string) {
+	if r.GetString(field) == "" {
+		r.Set(field, value)
+	}
+}

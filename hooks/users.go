@@ -1,0 +1,84 @@
+package hooks
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/actor"
+	"rapport/internal/violation"
+)
+
+// adminFields are the user fields only admins and superusers may change.
+var adminFields = []string{"role", "team", "manager", "approval_limit", "active"}
+
+// memberCollections are the records that follow their owner's team.
+var memberCollections = []struct{ collection, ownerField string }{
+	{"customers", "owner"}, {"plans", "owner"}, {"visits", "rep"}, {"expenses", "rep"},
+}
+
+func bindUsers(app core.App) {
+	app.OnRecordCreateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+		// New accounts are active unless the admin says otherwise.
+		if info, err := e.RequestInfo(); err == nil {
+			if _, sent := info.Body["active"]; !sent {
+				e.Record.Set("active", true)
+			}
+		}
+		return e.Next()
+	})
+
+	app.OnRecordCreateExecute("users").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("role") == "" {
+			e.Record.Set("role", "rep")
+		}
+		return e.Next()
+	})
+
+	app.OnRecordUpdateExecute("users").BindFunc(func(e *core.RecordEvent) error {
+		a := actor.Of(e.Record)
+		original := e.Record.Original()
+		for _, f := range adminFields {
+			if sameValue(e.Record.Get(f), original.Get(f)) {
+				continue
+			}
+			if a != nil && a.UserID() == e.Record.Id {
+				return violation.Forbidden(f, "forbidden", "You cannot change your own %s; ask an administrator.", f)
+			}
+			if !a.Privileged() {
+				return violation.Forbidden(f, "forbidden", "Only an administrator can change %s.", f)
+			}
+		}
+		if e.Record.GetString("manager") == e.Record.Id {
+			return violation.New("manager", "invalid_manager", "A user cannot be their own manager.")
+		}
+		return e.Next()
+	})
+
+	// A user who moves team takes their records along: the team field is
+	// denormalised for visibility, and the new team's managers take over.
+	app.OnRecordUpdate("users").BindFunc(func(e *core.RecordEvent) error {
+		oldTeam := e.Record.Original().GetString("team")
+		if err := e.Next(); err != nil {
+			return err
+		}
+		newTeam := e.Record.GetString("team")
+		if oldTeam == newTeam {
+			return nil
+		}
+		for _, m := range memberCollections {
+			records, err := e.App.FindAllRecords(m.collection, dbxEq(m.ownerField, e.Record.Id))
+			if err != nil {
+				return err
+			}
+			for _, r := range records {
+				if r.GetString("team") == newTeam {
+					continue
+				}
+				r.Set("team", newTeam)
+				if err := e.App.Save(r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

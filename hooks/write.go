@@ -1,0 +1,153 @@
+package hooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"rapport/internal/actor"
+	"rapport/internal/violation"
+)
+
+// Priorities inside one event: the transaction opens first, the version is
+// stamped last before the database write.
+const (
+	priorityTx      = -1000
+	priorityVersion = 1000
+)
+
+// ServerFields are the fields only the server writes, per collection.
+var ServerFields = map[string][]string{
+	"teams":         {"viewers", "ancestors", "version"},
+	"customers":     {"team", "last_visit_at", "next_visit_due", "satisfaction_avg", "version"},
+	"plans":         {"owner", "approved_budget", "approver", "approved_by", "approved_at", "approval_level", "finance_review", "committed", "spent", "team", "version"},
+	"visits":        {"rep", "checkin_distance_m", "checkin_result", "source", "team", "version"},
+	"expenses":      {"rep", "customer", "receipt_sha256", "approver", "approval_level", "finance_review", "flags", "submitted_at", "approved_at", "paid_at", "team", "version"},
+	"approvals":     {"approver", "level", "final", "version"},
+	"budgets":       {"committed", "spent", "period_end", "version"},
+	"tier_policies": {"version"},
+	"org_settings":  {"version"},
+}
+
+// sentKey holds, on a client-created record, the server fields the client
+// sent; they are compared with what the server derived just before insert.
+const sentKey = "@rapport.sent"
+
+func bindWritePipeline(app core.App) {
+	// Request hooks only say who is asking; everything else is model-level.
+	app.OnRecordCreateRequest().BindFunc(func(e *core.RecordRequestEvent) error {
+		actor.Bind(e.Record, actor.FromAuth(e.Auth))
+		return e.Next()
+	})
+	app.OnRecordUpdateRequest().BindFunc(func(e *core.RecordRequestEvent) error {
+		actor.Bind(e.Record, actor.FromAuth(e.Auth))
+		return e.Next()
+	})
+	app.OnRecordDeleteRequest().BindFunc(func(e *core.RecordRequestEvent) error {
+		actor.Bind(e.Record, actor.FromAuth(e.Auth))
+		return e.Next()
+	})
+
+	inTx := func(e *core.RecordEvent) error {
+		return e.App.RunInTransaction(func(tx core.App) error {
+			e.App = tx
+			return e.Next()
+		})
+	}
+
+	app.OnRecordCreate(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: func(e *core.RecordEvent) error {
+		if a := actor.Of(e.Record); a != nil {
+			sent := map[string]any{}
+			for _, f := range ServerFields[e.Record.Collection().Name] {
+				if v := e.Record.Get(f); !isZero(v) {
+					sent[f] = v
+				}
+			}
+			e.Record.Set(sentKey, sent)
+		}
+		return inTx(e)
+	}})
+	app.OnRecordUpdate(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: func(e *core.RecordEvent) error {
+		if actor.Of(e.Record) != nil {
+			original := e.Record.Original()
+			for _, f := range ServerFields[e.Record.Collection().Name] {
+				if !sameValue(e.Record.Get(f), original.Get(f)) {
+					return readOnly(f)
+				}
+			}
+		}
+		return inTx(e)
+	}})
+	app.OnRecordDelete(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: inTx})
+
+	app.OnRecordCreateExecute(Versioned...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityVersion, Func: func(e *core.RecordEvent) error {
+		if sent, ok := e.Record.GetRaw(sentKey).(map[string]any); ok {
+			for f, v := range sent {
+				if f != "version" && !sameValue(v, e.Record.Get(f)) {
+					return readOnly(f)
+				}
+			}
+		}
+		e.Record.Set("version", 1)
+		return e.Next()
+	}})
+	app.OnRecordUpdateExecute(Versioned...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityVersion, Func: func(e *core.RecordEvent) error {
+		e.Record.Set("version", e.Record.Original().GetInt("version")+1)
+		return e.Next()
+	}})
+}
+
+func readOnly(field string) error {
+	return violation.New(field, "read_only", "%s is set by the server and cannot be changed.", field)
+}
+
+// sameValue compares two field values as the API would show them.
+func sameValue(a, b any) bool {
+	if isZero(a) && isZero(b) {
+		return true
+	}
+	ja, okA := a.(types.JSONRaw)
+	jb, okB := b.(types.JSONRaw)
+	if okA || okB {
+		return canonicalJSON(fmt.Sprint(ja)) == canonicalJSON(fmt.Sprint(jb))
+	}
+	return reflect.DeepEqual(a, b) || fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+func canonicalJSON(s string) string {
+	var v any
+	if json.Unmarshal([]byte(s), &v) != nil {
+		return s
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
+}
+
+func isZero(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case float64:
+		return x == 0
+	case int:
+		return x == 0
+	case bool:
+		return !x
+	case []string:
+		return len(x) == 0
+	case types.DateTime:
+		return x.IsZero()
+	case types.JSONRaw:
+		s := string(x)
+		return s == "" || s == "null" || s == "[]" || s == "{}"
+	case types.GeoPoint:
+		return x.Lon == 0 && x.Lat == 0
+	}
+	return false
+}

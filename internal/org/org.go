@@ -1,0 +1,140 @@
+// Package org reads the organisation-wide configuration: the org_settings
+// singleton and the tier policies. Both are read inside the caller's
+// transaction on every use, so dashboard edits take effect at once.
+package org
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Settings mirrors the org_settings record.
+type Settings struct {
+	Currency             string
+	Location             *time.Location
+	ReceiptRequiredOver  int64
+	MaxAgeDays           int
+	FutureToleranceHours int
+	AutoApproveUnder     int64
+	PlanOnExceed         string
+	GeofenceRadiusM      float64
+	GeofenceMode         string
+	FollowupOffsets      []Offset
+	ApprovalDigestHours  int
+	SyncRetentionDays    int
+}
+
+// Offset is one after-purchase follow-up window, in days after customer_since.
+type Offset struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+}
+
+// LoadSettings reads the org_settings singleton, falling back to the
+// documented defaults for anything unset.
+func LoadSettings(app core.App) (*Settings, error) {
+	r, err := app.FindFirstRecordByFilter("org_settings", "")
+	if err != nil {
+		return nil, err
+	}
+	s := &Settings{
+		Currency:             orDefault(r.GetString("currency"), "CNY"),
+		ReceiptRequiredOver:  int64(r.GetInt("receipt_required_over")),
+		MaxAgeDays:           r.GetInt("max_age_days"),
+		FutureToleranceHours: r.GetInt("future_tolerance_hours"),
+		AutoApproveUnder:     int64(r.GetInt("auto_approve_under")),
+		PlanOnExceed:         orDefault(r.GetString("plan_on_exceed"), "stop"),
+		GeofenceRadiusM:      r.GetFloat("geofence_radius_m"),
+		GeofenceMode:         orDefault(r.GetString("geofence_mode"), "off"),
+		ApprovalDigestHours:  r.GetInt("approval_digest_hours"),
+		SyncRetentionDays:    r.GetInt("sync_retention_days"),
+	}
+	if s.MaxAgeDays == 0 {
+		s.MaxAgeDays = 60
+	}
+	if s.SyncRetentionDays == 0 {
+		s.SyncRetentionDays = 90
+	}
+	s.Location, err = time.LoadLocation(orDefault(r.GetString("timezone"), "Asia/Shanghai"))
+	if err != nil {
+		s.Location = time.UTC
+	}
+	_ = json.Unmarshal([]byte(r.GetString("followup_offsets")), &s.FollowupOffsets)
+	return s, nil
+}
+
+// Today is the current day (YYYY-MM-DD) in the org time zone.
+func (s *Settings) Today(now time.Time) string {
+	return now.In(s.Location).Format(DayLayout)
+}
+
+// DayLayout is the layout of day fields.
+const DayLayout = "2006-01-02"
+
+// ParseDay parses a YYYY-MM-DD day in the org time zone (midnight).
+func (s *Settings) ParseDay(day string) (time.Time, error) {
+	return time.ParseInLocation(DayLayout, day, s.Location)
+}
+
+// Tier is one tier policy.
+type Tier struct {
+	Tier              string
+	MinAnnualContract int64
+	VisitIntervalDays int
+	VisitWindowDays   int
+	AnnualCareCap     int64
+	CategoryLimits    map[string]int64
+	CareEntitlements  []string
+}
+
+// LoadTiers reads every tier policy, highest minimum first.
+func LoadTiers(app core.App) ([]Tier, error) {
+	records, err := app.FindRecordsByFilter("tier_policies", "", "-min_annual_contract", 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	tiers := make([]Tier, 0, len(records))
+	for _, r := range records {
+		t := Tier{
+			Tier:              r.GetString("tier"),
+			MinAnnualContract: int64(r.GetInt("min_annual_contract")),
+			VisitIntervalDays: r.GetInt("visit_interval_days"),
+			VisitWindowDays:   r.GetInt("visit_window_days"),
+			AnnualCareCap:     int64(r.GetInt("annual_care_cap")),
+		}
+		_ = json.Unmarshal([]byte(r.GetString("category_limits")), &t.CategoryLimits)
+		_ = json.Unmarshal([]byte(r.GetString("care_entitlements")), &t.CareEntitlements)
+		tiers = append(tiers, t)
+	}
+	return tiers, nil
+}
+
+// TierFor is the highest tier whose minimum annual contract is met ("" when
+// no policy matches).
+func TierFor(tiers []Tier, annualContract int64) string {
+	for _, t := range tiers {
+		if annualContract >= t.MinAnnualContract {
+			return t.Tier
+		}
+	}
+	return ""
+}
+
+// Find returns the policy of tier, if any.
+func Find(tiers []Tier, tier string) (Tier, bool) {
+	for _, t := range tiers {
+		if t.Tier == tier {
+			return t, true
+		}
+	}
+	return Tier{}, false
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,29 @@
+// Rapport: an offline-first backend for customer-care field teams, built on
+// PocketBase. This file only wires the pieces together.
+package main
+
+import (
+	"log"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+
+	"rapport/hooks"
+	_ "rapport/pb_migrations"
+)
+
+func main() {
+	app := pocketbase.New()
+
+	// The schema lives in Go migrations; dashboard edits do not write new ones.
+	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
+		TemplateLang: migratecmd.TemplateLangGo,
+		Dir:          "pb_migrations",
+	})
+
+	hooks.Register(app)
+
+	if err := app.Start(); err != nil {
+		log.Fatal(err)
+	}
+}
