@@ -27,7 +27,7 @@ var defaultOrgSettings = map[string]any{
 	"receipt_required_over": 20_000, "max_age_days": 60, "future_tolerance_hours": 14,
 	"auto_approve_under": 0, "plan_on_exceed": "stop",
 	"geofence_radius_m": 500, "geofence_mode": "flag",
-	"followup_offsets": []map[string]int{{"from": 7, "to": 7}, {"from": 120, "to": 180}, {"from": 300, "to": 365}},
+	"followup_offsets":      []map[string]int{{"from": 7, "to": 7}, {"from": 120, "to": 180}, {"from": 300, "to": 365}},
 	"approval_digest_hours": 12, "sync_retention_days": 90,
 }
 

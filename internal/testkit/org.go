@@ -19,7 +19,7 @@ type Org struct {
 	Teams     map[string]*core.Record
 	Users     map[string]*core.Record
 	Customers map[string]*core.Record // by owner name
-	Refs      map[string]string         // ids a test stored for {placeholders}
+	Refs      map[string]string       // ids a test stored for {placeholders}
 }
 
 // Yuan converts whole yuan to minor units.
