@@ -15,6 +15,8 @@ package hooks
 
 import (
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/org"
 )
 
 // Business collections: records whose writes carry rules, versions and audit.
@@ -29,6 +31,7 @@ var (
 
 // Register binds every rule to app.
 func Register(app core.App) {
+	org.Watch(app)
 	bindWritePipeline(app)
 	bindUsers(app)
 	bindTeams(app)

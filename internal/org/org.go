@@ -32,9 +32,15 @@ type Offset struct {
 	To   int `json:"to"`
 }
 
-// LoadSettings reads the org_settings singleton, falling back to the
-// documented defaults for anything unset.
+// LoadSettings returns the org_settings singleton, falling back to the
+// documented defaults for anything unset. The result is shared: read only.
 func LoadSettings(app core.App) (*Settings, error) {
+	return cached(app, func(c *entry) *Settings { return c.settings },
+		func(c *entry, s *Settings) { c.settings = s },
+		func() (*Settings, error) { return loadSettings(app) })
+}
+
+func loadSettings(app core.App) (*Settings, error) {
 	r, err := app.FindFirstRecordByFilter("org_settings", "")
 	if err != nil {
 		return nil, err
@@ -89,8 +95,15 @@ type Tier struct {
 	CareEntitlements  []string
 }
 
-// LoadTiers reads every tier policy, highest minimum first.
+// LoadTiers returns every tier policy, highest minimum first. The result
+// is shared: read only.
 func LoadTiers(app core.App) ([]Tier, error) {
+	return cached(app, func(c *entry) []Tier { return c.tiers },
+		func(c *entry, t []Tier) { c.tiers = t },
+		func() ([]Tier, error) { return loadTiers(app) })
+}
+
+func loadTiers(app core.App) ([]Tier, error) {
 	records, err := app.FindRecordsByFilter("tier_policies", "", "-min_annual_contract", 0, 0)
 	if err != nil {
 		return nil, err
