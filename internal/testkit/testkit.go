@@ -35,9 +35,21 @@ func template() (string, error) {
 			templateErr = err
 			return
 		}
+		// Passwords are hashed at bcrypt's minimum cost in tests, so that
+		// seeding an organisation takes milliseconds, not a second.
+		templateErr = fastPasswords(app)
 		templateDir = app.DataDir()
 	})
 	return templateDir, templateErr
+}
+
+func fastPasswords(app core.App) error {
+	users, err := app.FindCollectionByNameOrId("users")
+	if err != nil {
+		return err
+	}
+	users.Fields.GetByName("password").(*core.PasswordField).Cost = 4 // bcrypt.MinCost
+	return app.Save(users)
 }
 
 // NewApp returns a migrated test app with every hook registered.
