@@ -59,16 +59,7 @@ func (c Case) Run(t *testing.T) {
 		switch c.As {
 		case "":
 		case "superuser":
-			su, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, "root@example.com")
-			if err != nil {
-				su = core.NewRecord(mustCollection(tb, app, core.CollectionNameSuperusers))
-				su.SetEmail("root@example.com")
-				su.SetPassword("password123")
-				if err := app.Save(su); err != nil {
-					tb.Fatal(err)
-				}
-			}
-			s.Headers["Authorization"] = Token(tb, su)
+			s.Headers["Authorization"] = SuperuserToken(tb, app)
 		default:
 			s.Headers["Authorization"] = o.Token(tb, c.As)
 		}
