@@ -16,6 +16,9 @@ func bindCustomers(app core.App) {
 		c := e.Record
 		a := actor.Of(c)
 		original := c.Original()
+		if a.Role() == "finance" {
+			return violation.Forbidden(firstChange(c), "forbidden", "Finance can read customers but not change them.")
+		}
 		if c.IsNew() && c.GetString("owner") == "" {
 			c.Set("owner", a.UserID())
 		}

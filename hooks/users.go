@@ -36,6 +36,10 @@ func bindUsers(app core.App) {
 	app.OnRecordUpdateExecute("users").BindFunc(func(e *core.RecordEvent) error {
 		a := actor.Of(e.Record)
 		original := e.Record.Original()
+		if !a.Privileged() && a.UserID() != e.Record.Id {
+			// Managers and finance may see other accounts, never edit them.
+			return violation.Forbidden(firstChange(e.Record), "forbidden", "Only an administrator can change another user's account.")
+		}
 		for _, f := range adminFields {
 			if sameValue(e.Record.Get(f), original.Get(f)) {
 				continue
@@ -49,6 +53,11 @@ func bindUsers(app core.App) {
 		}
 		if e.Record.GetString("manager") == e.Record.Id {
 			return violation.New("manager", "invalid_manager", "A user cannot be their own manager.")
+		}
+		if original.GetBool("active") && !e.Record.GetBool("active") {
+			// Deactivation signs the user out everywhere: tokens already
+			// issued (valid for 30 days) stop working at once.
+			e.Record.RefreshTokenKey()
 		}
 		return e.Next()
 	})
@@ -81,4 +90,15 @@ func bindUsers(app core.App) {
 		}
 		return nil
 	})
+}
+
+// firstChange names the first field an update changes ("id" when none).
+func firstChange(r *core.Record) string {
+	original := r.Original()
+	for _, f := range r.Collection().Fields {
+		if !f.GetHidden() && !sameValue(r.Get(f.GetName()), original.Get(f.GetName())) {
+			return f.GetName()
+		}
+	}
+	return "id"
 }
