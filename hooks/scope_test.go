@@ -293,3 +293,247 @@ func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
 	}
 	return c
 }
+
+// Expansions and filters that reach through relations never show a record
+// the caller could not list directly.
+func TestScopeThroughRelations(t *testing.T) {
+	app := testkit.NewApp(t)
+	w := seedScope(t, app)
+	c := testkit.NewClient(t, w.Org)
+	// rita's approved plan waits for mia, whom rita cannot see.
+	p, _ := app.FindRecordById("plans", planOf(t, w, "rita", "approved"))
+	p.Set("approver", w.Users["mia"].Id)
+	if err := app.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		as, url string
+		items   int      // -1: a view, expected 404
+		absent  []string // values that must not appear
+	}{
+		{"rita", "/api/collections/plans/records?expand=customer,owner,approver", 2, []string{"Bolt", "Crane", "mia@", `"approver":{`}},
+		{"rita", `/api/collections/plans/records?filter=customer.owner="{user:rob}"`, 0, nil},
+		{"rita", `/api/collections/plans/records?filter=customer.name="Bolt"||customer.name="Crane"`, 0, nil},
+		{"rita", `/api/collections/customers/records?filter=owner.email="rob@example.com"`, 0, nil},
+		{"rita", "/api/collections/customers/records?expand=plans_via_customer,expenses_via_customer,owner.team", 1, []string{"Bolt", "Crane"}},
+		{"rita", "/api/collections/expenses/records?expand=plan.customer,customer.owner,rep.manager", 1, []string{"Crane", "ed@"}},
+		{"rita", "/api/collections/approvals/records?expand=plan.customer,expense", 1, []string{"Crane"}},
+		{"rita", "/api/collections/budgets/records?expand=rep,team.viewers", 4, []string{"ed@", "eve@"}},
+		{"rita", `/api/collections/users/records?filter=team.name="east"`, 0, nil},
+		{"eve", `/api/collections/customers/records?filter=team="{team:field}"`, 0, nil},
+		{"eve", "/api/collections/customers/records?expand=plans_via_customer.customer,visits_via_customer", 1, []string{"Acme", "Bolt"}},
+		{"ed", "/api/collections/customers/records/{customer:rita}?expand=owner", -1, nil},
+		{"mia", "/api/collections/customers/records?expand=owner,team.parent&filter=owner.team.manager.name~\"eve\"", 0, nil},
+		{"mia", "/api/collections/visits/records?expand=customer.owner", 2, []string{"Crane", "ed@"}},
+		{"rob", "/api/collections/approvals/records?expand=plan", 0, nil},
+	} {
+		res := c.Do(tc.as, "GET", tc.url, nil)
+		if tc.items < 0 {
+			if res.Status != 404 {
+				t.Errorf("%s %s: status %d, want 404", tc.as, tc.url, res.Status)
+			}
+			continue
+		}
+		if got := res.JSON()["totalItems"]; res.Status != 200 || got != float64(tc.items) {
+			t.Errorf("%s %s: status %d, %v items, want %d: %s", tc.as, tc.url, res.Status, got, tc.items, res.Body)
+		}
+		for _, s := range tc.absent {
+			if strings.Contains(string(res.Body), s) {
+				t.Errorf("%s %s leaks %q: %s", tc.as, tc.url, s, res.Body)
+			}
+		}
+	}
+	// A filter on a field of a related record the caller cannot see must
+	// not disclose it: mia's approval limit is none of rita's business.
+	for _, limit := range []int64{0, testkit.Yuan(999), testkit.Yuan(1_000), testkit.Yuan(1_001)} {
+		res := c.Do("rita", "GET", fmt.Sprintf("/api/collections/plans/records?filter=approver.approval_limit>=%d", limit), nil)
+		if res.JSON()["totalItems"] != float64(0) {
+			t.Errorf("filter through approver discloses mia's approval limit (>= %d): %s", limit, res.Body)
+		}
+	}
+}
+
+// Reassigning a customer moves it and its open work; history keeps its rep,
+// and the old owner loses sight of what moved.
+func TestScopeCustomerReassignment(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	acme := o.Customers["rita"].Id
+	plans := map[string]string{}
+	for _, status := range []string{"draft", "submitted", "approved", "rejected", "closed"} {
+		plans[status] = seedPlan(t, app, acme, status).Id
+	}
+	visits := map[string]string{}
+	for _, status := range []string{"scheduled", "done", "missed"} {
+		visits[status] = testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": acme, "status": status, "plan": plans["approved"]}).Id
+	}
+	expense := seedExpense(t, app, plans["approved"]).Id
+
+	for _, refused := range []struct {
+		as, to string
+		status int
+	}{
+		{"rita", "rob", 403}, // a rep cannot give their customer away
+		{"mia", "ed", 403},   // ed's team is not mia's
+		{"eve", "ed", 404},   // eve cannot see the customer at all
+		{"fay", "rob", 403},  // finance reads, does not assign
+	} {
+		res := c.Do(refused.as, "PATCH", "/api/collections/customers/records/"+acme, `{"owner":"{user:`+refused.to+`}"}`)
+		if res.Status != refused.status {
+			t.Errorf("%s gives Acme to %s: status %d, want %d: %s", refused.as, refused.to, res.Status, refused.status, res.Body)
+		}
+	}
+	if got := o.Reload(t, o.Customers["rita"]).GetString("owner"); got != o.Users["rita"].Id {
+		t.Fatalf("a refused reassignment changed the owner to %s", got)
+	}
+
+	if res := c.Do("mia", "PATCH", "/api/collections/customers/records/"+acme, `{"owner":"{user:rob}"}`); res.Status != 200 {
+		t.Fatalf("mia reassigns Acme to rob: %d %s", res.Status, res.Body)
+	}
+	owner := func(collection, id, field string) string {
+		r, err := app.FindRecordById(collection, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetString(field)
+	}
+	rita, rob := o.Users["rita"].Id, o.Users["rob"].Id
+	for status, id := range plans {
+		want := rob
+		if status == "rejected" || status == "closed" {
+			want = rita
+		}
+		if got := owner("plans", id, "owner"); got != want {
+			t.Errorf("%s plan owner %s, want %s", status, got, want)
+		}
+	}
+	for status, id := range visits {
+		want := rita
+		if status == "scheduled" {
+			want = rob
+		}
+		if got := owner("visits", id, "rep"); got != want {
+			t.Errorf("%s visit rep %s, want %s", status, got, want)
+		}
+	}
+	if got := owner("expenses", expense, "rep"); got != rita {
+		t.Errorf("expense rep %s, want rita (history keeps its rep)", got)
+	}
+
+	for _, tc := range []struct {
+		as, path string
+		items    int
+	}{
+		{"rita", "customers/records", 0},
+		{"rita", "plans/records", 2},  // rejected + closed
+		{"rita", "visits/records", 2}, // done + missed
+		{"rita", "expenses/records", 1},
+		{"rob", "customers/records", 2},
+		{"rob", "plans/records", 3},
+		{"rob", "visits/records", 1},
+		{"rob", "expenses/records", 0},
+		{"rob", "customers/records?expand=expenses_via_customer,visits_via_customer", 2},
+	} {
+		res := c.Do(tc.as, "GET", "/api/collections/"+tc.path, nil)
+		if got := res.JSON()["totalItems"]; got != float64(tc.items) {
+			t.Errorf("%s lists %s: %v items, want %d", tc.as, tc.path, got, tc.items)
+		}
+		if tc.as == "rob" && strings.Contains(string(res.Body), expense) {
+			t.Errorf("rob sees rita's historical expense through %s", tc.path)
+		}
+	}
+	if res := c.Do("rita", "GET", "/api/collections/customers/records/"+acme, nil); res.Status != 404 {
+		t.Errorf("old owner views the moved customer: %d", res.Status)
+	}
+}
+
+// A rep who moves team takes their records along: the old manager stops
+// seeing them, the new one starts.
+func TestScopeTeamMove(t *testing.T) {
+	app := testkit.NewApp(t)
+	w := seedScope(t, app)
+	c := testkit.NewClient(t, w.Org)
+	count := func(as, collection string) float64 {
+		n, _ := c.Do(as, "GET", "/api/collections/"+collection+"/records", nil).JSON()["totalItems"].(float64)
+		return n
+	}
+	before := map[string]float64{}
+	for _, as := range []string{"mia", "eve"} {
+		for _, coll := range []string{"customers", "plans", "visits"} {
+			before[as+coll] = count(as, coll)
+		}
+	}
+	if res := c.Do("rob", "PATCH", "/api/collections/users/records/{user:rob}", `{"team":"{team:east}"}`); res.Status != 403 || res.Code("team") != "forbidden" {
+		t.Fatalf("rob moves himself: %d %s", res.Status, res.Body)
+	}
+	if res := c.Do("ada", "PATCH", "/api/collections/users/records/{user:rob}", `{"team":"{team:east}"}`); res.Status != 200 {
+		t.Fatalf("ada moves rob to east: %d %s", res.Status, res.Body)
+	}
+	// rob had one customer, one draft plan and one visit.
+	for _, coll := range []string{"customers", "plans", "visits"} {
+		if got := count("mia", coll); got != before["mia"+coll]-1 {
+			t.Errorf("mia %s after the move: %v, want %v", coll, got, before["mia"+coll]-1)
+		}
+		if got := count("eve", coll); got != before["eve"+coll]+1 {
+			t.Errorf("eve %s after the move: %v, want %v", coll, got, before["eve"+coll]+1)
+		}
+	}
+	if res := c.Do("mia", "GET", "/api/collections/customers/records/{customer:rob}", nil); res.Status != 404 {
+		t.Errorf("mia still views rob's customer: %d", res.Status)
+	}
+	if res := c.Do("eve", "GET", "/api/collections/customers/records/{customer:rob}", nil); res.Status != 200 || !strings.Contains(string(res.Body), w.Teams["east"].Id) {
+		t.Errorf("eve views rob's customer: %d %s", res.Status, res.Body)
+	}
+}
+
+// Viewers follow the team tree three levels down: a director sees the leaf
+// team, and changing a manager or a parent re-derives every team below.
+func TestScopeHierarchy(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	north := testkit.MustCreate(t, app, nil, "teams", map[string]any{"name": "north", "parent": o.Teams["field"].Id})
+	viewers := func(team *core.Record) []string {
+		var names []string
+		for _, id := range o.Reload(t, team).GetStringSlice("viewers") {
+			u, _ := app.FindRecordById("users", id)
+			names = append(names, u.GetString("name"))
+		}
+		return names
+	}
+	expect := func(step string, team *core.Record, want ...string) {
+		t.Helper()
+		if got := viewers(team); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: %s viewers %v, want %v", step, team.GetString("name"), got, want)
+		}
+	}
+	expect("seed", north, "mia", "max", "dana")
+	if res := c.Do("dana", "GET", "/api/collections/customers/records/{customer:rita}", nil); res.Status != 200 {
+		t.Errorf("director views a leaf team's customer: %d", res.Status)
+	}
+
+	if res := c.Do("ada", "PATCH", "/api/collections/teams/records/{team:sales}", `{"manager":"{user:eve}"}`); res.Status != 200 {
+		t.Fatalf("new sales manager: %d %s", res.Status, res.Body)
+	}
+	expect("sales manager max → eve", o.Teams["field"], "mia", "eve", "dana")
+	expect("sales manager max → eve", north, "mia", "eve", "dana")
+	for as, want := range map[string]int{"max": 404, "eve": 200} {
+		if res := c.Do(as, "GET", "/api/collections/customers/records/{customer:rita}", nil); res.Status != want {
+			t.Errorf("%s views rita's customer after the manager change: %d, want %d", as, res.Status, want)
+		}
+	}
+
+	if res := c.Do("ada", "PATCH", "/api/collections/teams/records/{team:field}", `{"parent":"{team:east}"}`); res.Status != 200 {
+		t.Fatalf("field moves under east: %d %s", res.Status, res.Body)
+	}
+	expect("field under east", o.Teams["field"], "mia", "eve", "dana")
+	expect("field under east", north, "mia", "eve", "dana")
+	if got := o.Reload(t, north).GetStringSlice("ancestors"); len(got) != 4 || got[2] != o.Teams["east"].Id {
+		t.Errorf("north ancestors %v, want north, field, east, hq", got)
+	}
+
+	if res := c.Do("ada", "PATCH", "/api/collections/teams/records/{team:hq}", `{"parent":"`+north.Id+`"}`); res.Status != 400 || res.Code("parent") != "invalid_parent" {
+		t.Errorf("hq under its own grandchild: %d %s", res.Status, res.Body)
+	}
+}
