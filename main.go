@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
 	"rapport/hooks"
+	"rapport/internal/audit"
 	_ "rapport/pb_migrations"
 )
 
@@ -22,6 +23,7 @@ func main() {
 	})
 
 	hooks.Register(app)
+	app.RootCmd.AddCommand(audit.Command(app))
 
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

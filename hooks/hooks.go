@@ -37,4 +37,9 @@ func Register(app core.App) {
 	bindTeams(app)
 	bindCustomers(app)
 	bindOwnership(app)
+	bindPlans(app)
+	bindExpenses(app)
+	bindApprovals(app)
+	bindBudgets(app)
+	bindAudit(app)
 }

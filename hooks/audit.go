@@ -1,0 +1,89 @@
+package hooks
+
+import (
+	"slices"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/actor"
+	"rapport/internal/audit"
+	"rapport/internal/violation"
+)
+
+// Audited are the collections whose every write leaves an audit entry;
+// users only for the fields in adminFields.
+var Audited = []string{"customers", "plans", "visits", "expenses", "approvals", "budgets",
+	"tier_policies", "org_settings", "teams", "users"}
+
+// unaudited are fields never copied into the log: bookkeeping and secrets.
+var unaudited = []string{"id", "created", "updated", "password", "tokenKey"}
+
+func bindAudit(app core.App) {
+	app.OnRecordCreate(Audited...).BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return writeAudit(e, "create", nil)
+	})
+	app.OnRecordUpdate(Audited...).BindFunc(func(e *core.RecordEvent) error {
+		original := e.Record.Original()
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return writeAudit(e, "update", original)
+	})
+	app.OnRecordDelete(Audited...).BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return writeAudit(e, "delete", e.Record)
+	})
+
+	// The log itself is append-only through audit.Append: no API write
+	// (superusers included) and no model write by server code.
+	refuse := func(e *core.RecordEvent) error {
+		if actor.Of(e.Record) != nil {
+			return violation.Forbidden("collection", "forbidden", "The audit log is written by the server only; it cannot be changed through the API.")
+		}
+		return violation.New("collection", "locked", "The audit log is append-only; entries are written by the audit chain and never changed.")
+	}
+	app.OnRecordCreate("audit_log").BindFunc(refuse)
+	app.OnRecordUpdate("audit_log").BindFunc(refuse)
+	app.OnRecordDelete("audit_log").BindFunc(refuse)
+}
+
+// writeAudit appends the entry of a finished write: old is the record before
+// an update or delete (nil for create).
+func writeAudit(e *core.RecordEvent, action string, old *core.Record) error {
+	r := e.Record
+	isUser := r.Collection().Name == "users"
+	changes := map[string][2]any{}
+	for _, f := range r.Collection().Fields {
+		name := f.GetName()
+		if slices.Contains(unaudited, name) || (isUser && !slices.Contains(adminFields, name)) {
+			continue
+		}
+		var before, after any
+		switch action {
+		case "create":
+			after = r.Get(name)
+		case "update":
+			before, after = old.Get(name), r.Get(name)
+		case "delete":
+			before = old.Get(name)
+		}
+		if sameValue(before, after) {
+			continue
+		}
+		changes[name] = [2]any{before, after}
+	}
+	if action == "update" && len(changes) == 0 {
+		return nil
+	}
+	entry := audit.Entry{Action: action, Collection: r.Collection().Name, RecordID: r.Id, Changes: changes}
+	if a := actor.Of(r); a != nil {
+		entry.Actor, entry.ActorSuperuser, entry.ClientID = a.UserID(), a.Superuser, a.ClientID
+	}
+	return audit.Append(e.App, entry)
+}
+

@@ -1,0 +1,459 @@
+package hooks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"rapport/internal/actor"
+	"rapport/internal/budget"
+	"rapport/internal/org"
+	"rapport/internal/violation"
+)
+
+// expenseContent is what only a draft expense may change.
+var expenseContent = []string{"plan", "visit", "category", "amount", "currency", "incurred_on", "receipt", "description"}
+
+// lateAfterDays: an expense submitted more than this many days after it was
+// incurred is flagged late_submission.
+const lateAfterDays = 7
+
+func bindExpenses(app core.App) {
+	app.OnRecordCreateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
+		x := e.Record
+		if err := hashReceipt(x); err != nil {
+			return err
+		}
+		switch status := x.GetString("status"); status {
+		case "draft":
+		case "submitted": // create and submit in one write (offline devices, batch)
+			if err := submitExpense(e.App, x, time.Now()); err != nil {
+				return err
+			}
+		default:
+			// Server imports (seeding, migrations) may write history as is.
+			if actor.Of(x) != nil {
+				return invalidTransition("expense", "new", status, "create it as draft, then submit it")
+			}
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
+		if err := hashReceipt(e.Record); err != nil {
+			return err
+		}
+		if err := expenseTransition(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	app.OnRecordDeleteExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
+		if status := e.Record.GetString("status"); status != "draft" {
+			return violation.New("status", "locked", "This expense is %s; only draft expenses can be deleted.", status)
+		}
+		if err := noDecisions(e.App, "expense", e.Record.Id); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+
+	// Follow-ups in the same transaction: the auto approval record, and the
+	// plan and budget sums.
+	app.OnRecordCreate("expenses").BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return afterExpenseWrite(e.App, nil, e.Record)
+	})
+	app.OnRecordUpdate("expenses").BindFunc(func(e *core.RecordEvent) error {
+		old := e.Record.Original()
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return afterExpenseWrite(e.App, old, e.Record)
+	})
+}
+
+// expenseTransition enforces the expense state machine on an update.
+func expenseTransition(app core.App, x *core.Record) error {
+	old := x.Original()
+	from, to := old.GetString("status"), x.GetString("status")
+	if changed := changedFields(x, old, expenseContent); len(changed) > 0 && from != "draft" {
+		return violation.New(changed[0], "locked", "This expense is %s, so its %s can no longer be changed.%s", from, changed[0], reopenHint(from))
+	}
+	a := actor.Of(x)
+	isOwner := a.Privileged() || a.UserID() == x.GetString("rep")
+	switch {
+	case from == to:
+		return nil
+	case from == "draft" && to == "submitted" && isOwner:
+		return submitExpense(app, x, time.Now())
+	case from == "submitted" && to == "draft" && isOwner: // withdraw
+		x.Set("approver", "")
+		x.Set("approval_level", 0)
+		return nil
+	case from == "rejected" && to == "draft" && isOwner: // reopen
+		return nil
+	case from == "approved" && to == "paid" && (a == nil || a.Superuser != "" || a.Role() == "finance"):
+		x.Set("paid_at", types.NowDateTime())
+		return nil
+	case from == "submitted" && (to == "approved" || to == "rejected") && marked(x, decidedKey):
+		return nil
+	}
+	return invalidTransition("expense", from, to, expenseHint(from, to))
+}
+
+func expenseHint(from, to string) string {
+	switch {
+	case to == "approved" || to == "rejected":
+		return "approvers decide by creating an approval"
+	case to == "paid":
+		return "only finance marks approved expenses paid"
+	case from == "draft" && to == "submitted", from == "submitted" && to == "draft", from == "rejected" && to == "draft":
+		return "only the expense's rep can do that"
+	}
+	return "allowed: draft→submitted, submitted→draft (withdraw), rejected→draft (reopen), approved→paid (finance)"
+}
+
+func reopenHint(status string) string {
+	switch status {
+	case "submitted":
+		return " Withdraw it to draft first."
+	case "rejected":
+		return " Reopen it to draft first."
+	}
+	return ""
+}
+
+func invalidTransition(kind, from, to, hint string) error {
+	return violation.New("status", "invalid_transition", "A %s cannot go from %s to %s: %s.", kind, from, to, hint)
+}
+
+// hashReceipt keeps receipt_sha256 equal to the hash of the receipt file,
+// computed from the upload before it is stored.
+func hashReceipt(x *core.Record) error {
+	if files := x.GetUnsavedFiles("receipt"); len(files) > 0 {
+		f, err := files[0].Reader.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return err
+		}
+		x.Set("receipt_sha256", hex.EncodeToString(h.Sum(nil)))
+	} else if x.GetString("receipt") == "" {
+		x.Set("receipt_sha256", "")
+	}
+	return nil
+}
+
+// submitExpense runs every submit-time policy check on x, computes its
+// flags, and routes it: auto-approved, or to its first approver.
+func submitExpense(app core.App, x *core.Record, now time.Time) error {
+	s, err := org.LoadSettings(app)
+	if err != nil {
+		return err
+	}
+	plan, err := app.FindRecordById("plans", x.GetString("plan"))
+	if err != nil {
+		return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
+	}
+	amount := int64(x.GetInt("amount"))
+	cur := s.Currency
+	day := x.GetString("incurred_on")
+	title := plan.GetString("title")
+	approvedBudget := int64(plan.GetInt("approved_budget"))
+
+	// The plan must be in force: approved, or approved earlier and waiting
+	// for a budget change to be approved (the old budget stays in force).
+	if st := plan.GetString("status"); st != "approved" && !(st == "submitted" && approvedBudget > 0) {
+		return violation.New("plan", "plan_not_approved", "Plan %q is %s; expenses can be submitted only against an approved plan. Get the plan approved first.", title, st)
+	}
+	if c := x.GetString("currency"); c != cur {
+		return violation.New("currency", "currency_mismatch", "Expenses are recorded in %s; this one is in %s. Enter the amount in %s.", cur, c, cur)
+	}
+	if start, end := plan.GetString("period_start"), plan.GetString("period_end"); day < start || day > end {
+		return violation.New("incurred_on", "outside_plan_period", "The expense date %s is outside plan %q, which runs from %s to %s. Use a date in that period or another plan.", day, title, start, end)
+	}
+	incurred, err := s.ParseDay(day)
+	if err != nil {
+		return violation.New("incurred_on", "validation_invalid_date", "%q is not a date (YYYY-MM-DD).", day)
+	}
+	today := s.Today(now)
+	if incurred.After(now.Add(time.Duration(s.FutureToleranceHours) * time.Hour)) {
+		return violation.New("incurred_on", "expense_in_future", "The expense date %s is in the future (today is %s); submit it on or after the day it was incurred.", day, today)
+	}
+	age := daysBetween(day, today)
+	if age > s.MaxAgeDays {
+		return violation.New("incurred_on", "expense_too_old", "This expense is %d days old; expenses must be submitted within %d days of the date they were incurred. Ask finance how to claim it.", age, s.MaxAgeDays)
+	}
+	if amount > s.ReceiptRequiredOver && x.GetString("receipt") == "" {
+		return violation.New("receipt", "receipt_required", "Expenses over %s need a receipt; this one is %s. Attach a photo or PDF of the receipt and submit again.", money(s.ReceiptRequiredOver, cur), money(amount, cur))
+	}
+	if sha := x.GetString("receipt_sha256"); sha != "" {
+		var other []struct {
+			Id          string `db:"id"`
+			IncurredOn  string `db:"incurred_on"`
+			Description string `db:"description"`
+		}
+		err := app.DB().Select("id", "incurred_on", "description").From("expenses").
+			Where(dbx.HashExp{"receipt_sha256": sha}).
+			AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
+			AndWhere(dbx.Not(dbx.HashExp{"id": x.Id})).Limit(1).All(&other)
+		if err != nil {
+			return err
+		}
+		if len(other) > 0 {
+			return violation.New("receipt", "duplicate_receipt", "This receipt is already claimed on another expense (%s, dated %s). A receipt can be claimed once; attach the receipt of this expense.", other[0].Id, other[0].IncurredOn)
+		}
+	}
+
+	customer, err := app.FindRecordById("customers", x.GetString("customer"))
+	if err != nil {
+		return err
+	}
+	tiers, err := org.LoadTiers(app)
+	if err != nil {
+		return err
+	}
+	if tier, ok := org.Find(tiers, customer.GetString("tier")); ok {
+		category := x.GetString("category")
+		if limit, ok := tier.CategoryLimits[category]; ok && limit > 0 && amount > limit {
+			return violation.New("amount", "category_limit_exceeded", "A single %s expense for a tier %s customer may be at most %s; this one is %s. Lower the amount to %s or less.", category, tier.Tier, money(limit, cur), money(amount, cur), money(limit, cur))
+		}
+		if cap := tier.AnnualCareCap; cap > 0 {
+			spent, err := budget.CareSpend(app, customer.Id, day)
+			if err != nil {
+				return err
+			}
+			if spent+amount > cap {
+				return violation.New("amount", "tier_cap_exceeded", "%s (tier %s) has a yearly care cap of %s and already %s committed in %s: %s left, but this expense is %s.", customer.GetString("name"), tier.Tier, money(cap, cur), money(spent, cur), day[:4], money(max(cap-spent, 0), cur), money(amount, cur))
+			}
+		}
+	}
+
+	var flags []string
+	escalate := false
+	planSums, err := budget.PlanSums(app, plan.Id)
+	if err != nil {
+		return err
+	}
+	if planSums.Committed+amount > approvedBudget {
+		switch s.PlanOnExceed {
+		case "warn":
+			flags = append(flags, "plan_over_budget")
+		case "escalate":
+			flags = append(flags, "plan_over_budget", "budget_escalated")
+			escalate = true
+		default:
+			return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", title, money(max(approvedBudget-planSums.Committed, 0), cur), money(approvedBudget, cur), money(planSums.Committed, cur), money(amount, cur))
+		}
+	}
+	budgets, err := budget.Matching(app, budget.Of(x))
+	if err != nil {
+		return err
+	}
+	for _, b := range budgets {
+		limit, committed := int64(b.GetInt("amount")), int64(b.GetInt("committed"))
+		after := committed + amount
+		if after > limit {
+			switch b.GetString("on_exceed") {
+			case "warn":
+				flags = append(flags, "budget_warn")
+			case "escalate":
+				flags = append(flags, "budget_escalated")
+				escalate = true
+			default:
+				return violation.New("amount", "budget_exceeded", "Budget %q (%s to %s) has %s left of %s; this expense is %s. Lower the amount or ask finance to raise the budget.", b.GetString("name"), b.GetString("period_start"), b.GetString("period_end"), money(max(limit-committed, 0), cur), money(limit, cur), money(amount, cur))
+			}
+		} else if after*100 >= limit*int64(warnPercent(b)) {
+			flags = append(flags, "budget_warn")
+		}
+	}
+
+	dup, err := countExpenses(app, x, dbx.HashExp{"rep": x.GetString("rep"), "incurred_on": day,
+		"customer": customer.Id, "category": x.GetString("category"), "amount": amount})
+	if err != nil {
+		return err
+	}
+	if dup > 0 {
+		flags = append(flags, "possible_duplicate")
+	}
+	visited, err := visitedOn(app, s, customer.Id, day)
+	if err != nil {
+		return err
+	}
+	if !visited {
+		flags = append(flags, "no_visit_same_day")
+	}
+	if age > lateAfterDays {
+		flags = append(flags, "late_submission")
+	}
+	slices.Sort(flags)
+	flags = slices.Compact(flags)
+	if flags == nil {
+		flags = []string{}
+	}
+
+	x.Set("flags", flags)
+	x.Set("finance_review", escalate)
+	x.Set("submitted_at", types.NowDateTime())
+	if s.AutoApproveUnder > 0 && amount <= s.AutoApproveUnder && len(flags) == 0 {
+		x.Set("status", "approved")
+		x.Set("approved_at", types.NowDateTime())
+		x.Set("approver", "")
+		x.Set("approval_level", 0)
+		x.Set(autoKey, true)
+		return nil
+	}
+	return routeSubmit(app, x, x.GetString("rep"))
+}
+
+// countExpenses counts the other non-draft expenses matching where.
+func countExpenses(app core.App, x *core.Record, where dbx.Expression) (int, error) {
+	var n int
+	err := app.DB().Select("COUNT(*)").From("expenses").Where(where).
+		AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
+		AndWhere(dbx.Not(dbx.HashExp{"id": x.Id})).Row(&n)
+	return n, err
+}
+
+// visitedOn reports whether a done visit at customer happened on day (its
+// start in the org time zone, or its due date when it has no start).
+func visitedOn(app core.App, s *org.Settings, customerId, day string) (bool, error) {
+	start, err := s.ParseDay(day)
+	if err != nil {
+		return false, err
+	}
+	from, _ := types.ParseDateTime(start)
+	to, _ := types.ParseDateTime(start.AddDate(0, 0, 1))
+	var n int
+	err = app.DB().Select("COUNT(*)").From("visits").
+		Where(dbx.HashExp{"customer": customerId, "status": "done"}).
+		AndWhere(dbx.NewExp("(started_at >= {:from} AND started_at < {:to}) OR (started_at = '' AND due_date = {:day})",
+			dbx.Params{"from": from.String(), "to": to.String(), "day": day})).
+		Limit(1).Row(&n)
+	return n > 0, err
+}
+
+func warnPercent(b *core.Record) int {
+	if p := b.GetInt("warn_at_percent"); p > 0 {
+		return p
+	}
+	return 80
+}
+
+// afterExpenseWrite writes the auto approval and recomputes the sums of the
+// plans and budgets an expense write touched (old is nil on create).
+func afterExpenseWrite(app core.App, old, x *core.Record) error {
+	if marked(x, autoKey) {
+		x.Set(autoKey, nil)
+		approvals, err := app.FindCollectionByNameOrId("approvals")
+		if err != nil {
+			return err
+		}
+		ap := core.NewRecord(approvals)
+		ap.Load(map[string]any{"expense": x.Id, "decision": "approve", "note": "auto"})
+		ap.Set(autoKey, true)
+		if err := app.Save(ap); err != nil {
+			return err
+		}
+	}
+	if old == nil {
+		old = core.NewRecord(x.Collection())
+	}
+	if !budget.Counts(old.GetString("status")) && !budget.Counts(x.GetString("status")) {
+		return nil
+	}
+	if len(changedFields(x, old, []string{"status", "amount", "plan", "incurred_on", "category", "team", "rep"})) == 0 {
+		return nil
+	}
+	plans := []string{x.GetString("plan")}
+	if p := old.GetString("plan"); p != "" && p != plans[0] {
+		plans = append(plans, p)
+	}
+	for _, id := range plans {
+		if err := recomputePlan(app, id); err != nil {
+			return err
+		}
+	}
+	budgets, err := budget.Matching(app, budget.Of(x))
+	if err != nil {
+		return err
+	}
+	if old.GetString("incurred_on") != "" {
+		before, err := budget.Matching(app, budget.Of(old))
+		if err != nil {
+			return err
+		}
+		for _, b := range before {
+			if !slices.ContainsFunc(budgets, func(r *core.Record) bool { return r.Id == b.Id }) {
+				budgets = append(budgets, b)
+			}
+		}
+	}
+	for _, b := range budgets {
+		if err := recomputeBudget(app, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noDecisions refuses to delete a plan or expense that has approvals: its
+// decision history stays.
+func noDecisions(app core.App, field, id string) error {
+	var n int
+	if err := app.DB().Select("COUNT(*)").From("approvals").Where(dbx.HashExp{field: id}).Row(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return violation.New("status", "locked", "This %s has %d approval decision(s) on record and cannot be deleted.", field, n)
+	}
+	return nil
+}
+
+// changedFields lists the fields of names whose value differs from old.
+func changedFields(r, old *core.Record, names []string) []string {
+	var changed []string
+	for _, f := range names {
+		if !sameValue(r.Get(f), old.Get(f)) {
+			changed = append(changed, f)
+		}
+	}
+	return changed
+}
+
+// daysBetween is the number of days from day a to day b (YYYY-MM-DD).
+func daysBetween(a, b string) int {
+	ta, _ := time.Parse(time.DateOnly, a)
+	tb, _ := time.Parse(time.DateOnly, b)
+	return int(tb.Sub(ta).Hours() / 24)
+}
+
+// money formats minor units as "1,234.50 CNY".
+func money(amount int64, currency string) string {
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	whole := fmt.Sprint(amount / 100)
+	var b strings.Builder
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return fmt.Sprintf("%s%s.%02d %s", sign, b.String(), amount%100, currency)
+}

@@ -1,0 +1,154 @@
+package hooks
+
+import (
+	"slices"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/actor"
+	"rapport/internal/org"
+	"rapport/internal/violation"
+)
+
+// planContent is what only a draft plan may change (and, of an approved
+// plan, the budget, which sends it back for approval).
+var planContent = []string{"customer", "title", "methods", "measures", "period_start", "period_end", "planned_visits", "budget"}
+
+func bindPlans(app core.App) {
+	app.OnRecordCreateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
+		p := e.Record
+		if err := checkPeriod(p); err != nil {
+			return err
+		}
+		switch status := p.GetString("status"); status {
+		case "draft":
+		case "submitted":
+			if err := routeSubmit(e.App, p, p.GetString("owner")); err != nil {
+				return err
+			}
+		default:
+			if actor.Of(p) != nil {
+				return invalidTransition("plan", "new", status, "create it as draft, then submit it")
+			}
+			// Server imports (seeding, migrations) may write history as is.
+			if status == "approved" && p.GetInt("approved_budget") == 0 {
+				p.Set("approved_budget", p.GetInt("budget"))
+			}
+		}
+		return e.Next()
+	})
+	app.OnRecordUpdateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
+		if err := checkPeriod(e.Record); err != nil {
+			return err
+		}
+		if err := planTransition(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+	app.OnRecordDeleteExecute("plans").BindFunc(func(e *core.RecordEvent) error {
+		if status := e.Record.GetString("status"); status != "draft" {
+			return violation.New("status", "locked", "This plan is %s; only draft plans can be deleted. Close it instead.", status)
+		}
+		if err := noDecisions(e.App, "plan", e.Record.Id); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+}
+
+func checkPeriod(p *core.Record) error {
+	if start, end := p.GetString("period_start"), p.GetString("period_end"); end < start {
+		return violation.New("period_end", "invalid_period", "The plan ends (%s) before it starts (%s); the end must be on or after the start.", end, start)
+	}
+	return nil
+}
+
+// planTransition enforces the plan state machine on an update.
+func planTransition(app core.App, p *core.Record) error {
+	if marked(p, decidedKey) {
+		return nil // an approval decided it
+	}
+	old := p.Original()
+	from, to := old.GetString("status"), p.GetString("status")
+	a := actor.Of(p)
+	isOwner := a.Privileged() || a.UserID() == p.GetString("owner")
+	changed := changedFields(p, old, planContent)
+
+	if len(changed) > 0 && from != "draft" {
+		others := slices.DeleteFunc(slices.Clone(changed), func(f string) bool { return f == "budget" })
+		if from == "approved" && len(others) == 0 && (to == from || to == "submitted") && isOwner {
+			// A new budget needs approval; the approved one stays in force.
+			p.Set("status", "submitted")
+			return routeSubmit(app, p, p.GetString("owner"))
+		}
+		field := changed[0]
+		if len(others) > 0 {
+			field = others[0]
+		}
+		hint := ""
+		if from == "approved" {
+			hint = " Only the budget of an approved plan can change (it then needs approval again)."
+		}
+		return violation.New(field, "locked", "Plan %q is %s, so its %s can no longer be changed.%s", p.GetString("title"), from, field, hint)
+	}
+
+	switch {
+	case from == to:
+		return nil
+	case from == "draft" && to == "submitted" && isOwner:
+		return routeSubmit(app, p, p.GetString("owner"))
+	case from == "rejected" && to == "draft" && isOwner:
+		p.Set("approver", "")
+		p.Set("approval_level", 0)
+		return nil
+	case from == "approved" && to == "closed" && (isOwner || managesTeam(app, a, p.GetString("team"))):
+		return nil
+	}
+	return invalidTransition("plan", from, to, planHint(from, to))
+}
+
+func planHint(from, to string) string {
+	switch {
+	case to == "approved" || to == "rejected":
+		return "approvers decide by creating an approval"
+	case to == "closed" && from == "approved":
+		return "only the plan's owner or their manager can close it"
+	case from == "draft" && to == "submitted", from == "rejected" && to == "draft":
+		return "only the plan's owner can do that"
+	}
+	return "allowed: draft→submitted, rejected→draft (reopen), approved→closed"
+}
+
+// managesTeam reports whether a manages team (is among its viewers).
+func managesTeam(app core.App, a *actor.Actor, teamId string) bool {
+	if a.UserID() == "" || !isManagerRole(a.Role()) {
+		return false
+	}
+	team, err := app.FindRecordById("teams", teamId)
+	return err == nil && slices.Contains(team.GetStringSlice("viewers"), a.UserID())
+}
+
+// CloseExpiredPlans closes every approved plan whose period ended before
+// today (org time zone) and returns how many it closed. It is meant for a
+// daily job; each plan closes in its own transaction.
+func CloseExpiredPlans(app core.App, now time.Time) (int, error) {
+	s, err := org.LoadSettings(app)
+	if err != nil {
+		return 0, err
+	}
+	plans, err := app.FindAllRecords("plans", dbx.HashExp{"status": "approved"},
+		dbx.NewExp("period_end < {:today}", dbx.Params{"today": s.Today(now)}))
+	if err != nil {
+		return 0, err
+	}
+	for i, p := range plans {
+		p.Set("status", "closed")
+		if err := app.Save(p); err != nil {
+			return i, err
+		}
+	}
+	return len(plans), nil
+}

@@ -1,0 +1,166 @@
+// Package approval routes plans and expenses up the management chain.
+//
+// The chain of a user is their `manager` if set, else their team's manager
+// (or, when they manage that team themselves, the nearest ancestor team's
+// manager who is someone else), then the same rule from that person upward.
+// Inactive users are skipped (the walk continues through them) and a cycle
+// ends the chain. When the chain runs out, any finance user decides.
+package approval
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// ErrNoFinance means the chain ran out and no active finance user exists.
+var ErrNoFinance = errors.New("approval: no active finance user")
+
+// Route is the approval chain of one requester.
+type Route struct {
+	app       core.App
+	Requester string
+	Chain     []*core.Record // approvers, nearest first
+}
+
+// For computes the route of requester (a users id).
+func For(app core.App, requester string) *Route {
+	r := &Route{app: app, Requester: requester}
+	users := map[string]*core.Record{}
+	teams := map[string]*core.Record{}
+	user := func(id string) *core.Record {
+		if u, ok := users[id]; ok {
+			return u
+		}
+		u, _ := app.FindRecordById("users", id)
+		users[id] = u
+		return u
+	}
+	team := func(id string) *core.Record {
+		if t, ok := teams[id]; ok {
+			return t
+		}
+		t, _ := app.FindRecordById("teams", id)
+		teams[id] = t
+		return t
+	}
+	next := func(u *core.Record) string {
+		if m := u.GetString("manager"); m != "" {
+			return m
+		}
+		seen := []string{}
+		for t := team(u.GetString("team")); t != nil && !slices.Contains(seen, t.Id); t = team(t.GetString("parent")) {
+			seen = append(seen, t.Id)
+			if m := t.GetString("manager"); m != "" && m != u.Id {
+				return m
+			}
+		}
+		return ""
+	}
+
+	visited := map[string]bool{requester: true}
+	for cur := user(requester); cur != nil; {
+		id := next(cur)
+		if id == "" || visited[id] {
+			break
+		}
+		visited[id] = true
+		cur = user(id)
+		if cur != nil && cur.GetBool("active") {
+			r.Chain = append(r.Chain, cur)
+		}
+	}
+	return r
+}
+
+// Index is the position of user id in the chain, or -1.
+func (r *Route) Index(id string) int {
+	return slices.IndexFunc(r.Chain, func(u *core.Record) bool { return u.Id == id })
+}
+
+// First is the first approver: the nearest in the chain, else finance.
+func (r *Route) First() (string, error) {
+	if len(r.Chain) > 0 {
+		return r.Chain[0].Id, nil
+	}
+	return r.Finance()
+}
+
+// Finance is the finance user who stands for "any finance user" as the
+// recorded approver: the earliest created active one other than the
+// requester, so the choice is deterministic.
+func (r *Route) Finance() (string, error) {
+	var rows []struct {
+		Id string `db:"id"`
+	}
+	err := r.app.DB().Select("id").From("users").
+		Where(dbx.HashExp{"role": "finance", "active": true}).
+		AndWhere(dbx.Not(dbx.HashExp{"id": r.Requester})).
+		OrderBy("created", "id").Limit(1).All(&rows)
+	if err != nil {
+		return "", err
+	}
+	if len(rows) == 0 {
+		return "", ErrNoFinance
+	}
+	return rows[0].Id, nil
+}
+
+// IsFinance reports whether u is an active finance user.
+func IsFinance(u *core.Record) bool {
+	return u != nil && u.GetString("role") == "finance" && u.GetBool("active")
+}
+
+// MayDecide reports whether decider may decide while current is the
+// required approver: the current approver themself, anyone above them in
+// the chain, or, once the request is with finance, any finance user.
+func (r *Route) MayDecide(decider, current *core.Record) bool {
+	if decider == nil || !decider.GetBool("active") {
+		return false
+	}
+	if current != nil && decider.Id == current.Id {
+		return true
+	}
+	if r.AtFinance(current) {
+		return IsFinance(decider)
+	}
+	at, by := r.Index(current.Id), r.Index(decider.Id)
+	return at >= 0 && by > at
+}
+
+// AtFinance reports whether the request waits for finance: the current
+// approver is a finance user, or no longer part of the chain.
+func (r *Route) AtFinance(current *core.Record) bool {
+	return current == nil || current.GetString("role") == "finance" || r.Index(current.Id) < 0
+}
+
+// Outcome is the effect of one approval.
+type Outcome struct {
+	Final bool   // the request is approved
+	Next  string // the next approver when not final
+}
+
+// Approve works out what an approval by decider means for a request of
+// amount waiting on current. A decider whose approval_limit covers the
+// amount, or finance at the end of the chain, gives the final approval;
+// otherwise the request moves to the next person above the decider. With
+// financeReview (escalate mode) a final approval by someone other than
+// finance is followed by one more level: finance.
+func (r *Route) Approve(decider, current *core.Record, amount int64, financeReview bool) (Outcome, error) {
+	byFinance := r.AtFinance(current) && IsFinance(decider)
+	final := byFinance || int64(decider.GetInt("approval_limit")) >= amount
+	if final {
+		if financeReview && !IsFinance(decider) {
+			next, err := r.Finance()
+			return Outcome{Next: next}, err
+		}
+		return Outcome{Final: true}, nil
+	}
+	if i := r.Index(decider.Id); i >= 0 && i+1 < len(r.Chain) {
+		return Outcome{Next: r.Chain[i+1].Id}, nil
+	}
+	next, err := r.Finance()
+	return Outcome{Next: next}, err
+}
