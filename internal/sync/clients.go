@@ -1,0 +1,188 @@
+package sync
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/security"
+)
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{10,64}$`)
+
+func bindRoutes(se *core.ServeEvent) {
+	g := se.Router.Group("/api/sync")
+	g.Bind(apis.RequireAuth("users"))
+	g.POST("/push", push).Bind(apis.BodyLimit(maxPushBytes))
+	g.GET("/pull", pull)
+	g.DELETE("/rejected/{clientId}/{id}", dismiss)
+}
+
+// bindClient registers clientID to the caller on first use and returns its
+// lastMutationId; a client registered to someone else is refused.
+func bindClient(e *core.RequestEvent, clientID string) (int64, error) {
+	if !clientIDPattern.MatchString(clientID) {
+		return 0, e.BadRequestError("clientId must be 10 to 64 characters among A-Z, a-z, 0-9, _ and -.", nil)
+	}
+	var user string
+	var last int64
+	load := func() error {
+		return e.App.DB().NewQuery(`SELECT user, last_mutation_id FROM _sync_clients WHERE id = {:id}`).
+			Bind(dbx.Params{"id": clientID}).Row(&user, &last)
+	}
+	err := load()
+	if errors.Is(err, sql.ErrNoRows) {
+		now := time.Now().Unix()
+		_, err = e.App.DB().NewQuery(`INSERT INTO _sync_clients (id, user, created, seen) VALUES ({:id}, {:u}, {:t}, {:t})
+			ON CONFLICT (id) DO NOTHING`).Bind(dbx.Params{"id": clientID, "u": e.Auth.Id, "t": now}).Execute()
+		if err == nil {
+			err = load()
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if user != e.Auth.Id {
+		return 0, e.ForbiddenError("This clientId is registered to another user; each app install syncs for one user.", nil)
+	}
+	return last, nil
+}
+
+func lastMutationID(app core.App, clientID string) (int64, error) {
+	var last int64
+	err := app.DB().NewQuery(`SELECT last_mutation_id FROM _sync_clients WHERE id = {:id}`).
+		Bind(dbx.Params{"id": clientID}).Row(&last)
+	return last, err
+}
+
+// expectNext checks, inside the mutation's transaction, that id is the
+// client's next mutation (a concurrent push of the same outbox may have
+// applied it already).
+func expectNext(tx core.App, clientID string, id int64) error {
+	last, err := lastMutationID(tx, clientID)
+	if err != nil {
+		return err
+	}
+	if last != id-1 {
+		return errAdvanced
+	}
+	return nil
+}
+
+// storeResult records m's outcome and advances the client.
+func storeResult(tx core.App, clientID string, m Mutation, r Result) error {
+	stored, err := json.Marshal(Result{Status: r.Status, Fields: r.Fields, Error: r.Error})
+	if err != nil {
+		return err
+	}
+	payload := []byte{}
+	if r.Status == "rejected" {
+		if payload, err = json.Marshal(m); err != nil {
+			return err
+		}
+	}
+	_, err = tx.DB().NewQuery(`INSERT INTO _sync_mutations (client, id, status, result, payload, created)
+		VALUES ({:c}, {:id}, {:s}, {:r}, {:p}, {:t})`).
+		Bind(dbx.Params{"c": clientID, "id": m.ID, "s": r.Status, "r": string(stored), "p": string(payload), "t": time.Now().Unix()}).Execute()
+	if err != nil {
+		return err
+	}
+	_, err = tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:id}, seen = {:t} WHERE id = {:c}`).
+		Bind(dbx.Params{"c": clientID, "id": m.ID, "t": time.Now().Unix()}).Execute()
+	return err
+}
+
+// storedResult is the original outcome of an already processed mutation.
+func storedResult(app core.App, clientID string, id int64) (Result, error) {
+	var raw string
+	err := app.DB().NewQuery(`SELECT result FROM _sync_mutations WHERE client = {:c} AND id = {:id}`).
+		Bind(dbx.Params{"c": clientID, "id": id}).Row(&raw)
+	r := Result{ID: id, Replayed: true}
+	if errors.Is(err, sql.ErrNoRows) {
+		// pruned after the retention period: it took effect long ago
+		r.Status = "applied"
+		return r, nil
+	}
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return r, err
+	}
+	r.ID, r.Replayed = id, true
+	return r, nil
+}
+
+// rejected is an unresolved rejected mutation, as pull reports it.
+type rejected struct {
+	Mutation
+	Error *router.ApiError `json:"error"`
+}
+
+func openRejections(app core.App, clientID string) ([]rejected, error) {
+	var rows []struct {
+		Result  string `db:"result"`
+		Payload string `db:"payload"`
+	}
+	err := app.DB().NewQuery(`SELECT result, payload FROM _sync_mutations
+		WHERE client = {:c} AND status = 'rejected' AND dismissed = 0 ORDER BY id`).
+		Bind(dbx.Params{"c": clientID}).All(&rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rejected, 0, len(rows))
+	for _, row := range rows {
+		var r rejected
+		var res Result
+		if json.Unmarshal([]byte(row.Payload), &r.Mutation) != nil || json.Unmarshal([]byte(row.Result), &res) != nil {
+			continue
+		}
+		r.Error = res.Error
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// dismiss resolves one rejected mutation: DELETE /api/sync/rejected/{clientId}/{id}.
+func dismiss(e *core.RequestEvent) error {
+	clientID := e.Request.PathValue("clientId")
+	if _, err := bindClient(e, clientID); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(e.Request.PathValue("id"), 10, 64)
+	if err != nil {
+		return e.NotFoundError("", nil)
+	}
+	res, err := e.App.DB().NewQuery(`UPDATE _sync_mutations SET dismissed = 1, payload = ''
+		WHERE client = {:c} AND id = {:id} AND status = 'rejected' AND dismissed = 0`).
+		Bind(dbx.Params{"c": clientID, "id": id}).Execute()
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return e.NotFoundError("No unresolved rejected mutation with this id.", nil)
+	}
+	return e.NoContent(http.StatusNoContent)
+}
+
+// tokenExpiresIn is how many seconds the caller's auth token has left.
+func tokenExpiresIn(e *core.RequestEvent) int64 {
+	token := strings.TrimPrefix(e.Request.Header.Get("Authorization"), "Bearer ")
+	claims, err := security.ParseUnverifiedJWT(token)
+	if err != nil {
+		return 0
+	}
+	exp, _ := claims["exp"].(float64)
+	return max(int64(exp)-time.Now().Unix(), 0)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

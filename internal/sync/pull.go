@@ -1,0 +1,307 @@
+package sync
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
+)
+
+const (
+	defaultPullLimit = 500
+	maxPullLimit     = 1000
+)
+
+// cursor is a position in the change log (Seq), or, during a reset, a
+// position in the snapshot that started at Seq: collection index and the
+// last record id sent.
+type cursor struct {
+	Seq   int64
+	Snap  bool
+	Coll  int
+	After string
+}
+
+func (c cursor) String() string {
+	s := "1:" + strconv.FormatInt(c.Seq, 10)
+	if c.Snap {
+		s += ":" + strconv.Itoa(c.Coll) + ":" + c.After
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func parseCursor(s string) (cursor, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, false
+	}
+	parts := strings.Split(string(raw), ":")
+	if parts[0] != "1" || (len(parts) != 2 && len(parts) != 4) {
+		return cursor{}, false
+	}
+	c := cursor{}
+	if c.Seq, err = strconv.ParseInt(parts[1], 10, 64); err != nil || c.Seq < 0 {
+		return cursor{}, false
+	}
+	if len(parts) == 4 {
+		c.Snap, c.After = true, parts[3]
+		if c.Coll, err = strconv.Atoi(parts[2]); err != nil || c.Coll < 0 || c.Coll > len(Collections) {
+			return cursor{}, false
+		}
+	}
+	return c, true
+}
+
+// Change is one entry of a pull page.
+type Change struct {
+	Collection string       `json:"collection"`
+	RecordID   string       `json:"recordId"`
+	Op         string       `json:"op"` // upsert or delete
+	Record     *core.Record `json:"record,omitempty"`
+}
+
+type pullResponse struct {
+	Changes        []Change   `json:"changes"`
+	Cursor         string     `json:"cursor"`
+	HasMore        bool       `json:"hasMore"`
+	Reset          bool       `json:"reset"`
+	LastMutationID int64      `json:"lastMutationId"`
+	Rejected       []rejected `json:"rejected"`
+	ServerTime     string     `json:"serverTime"`
+	TokenExpiresIn int64      `json:"tokenExpiresIn"`
+}
+
+func pull(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	clientID := q.Get("clientId")
+	last, err := bindClient(e, clientID)
+	if err != nil {
+		return err
+	}
+	limit := defaultPullLimit
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 {
+			return e.BadRequestError("limit must be a number between 1 and 1000.", nil)
+		}
+		limit = min(limit, maxPullLimit)
+	}
+
+	c, ok := parseCursor(q.Get("cursor"))
+	reset := !ok
+	if ok {
+		horizon, err := resetHorizon(e.App, e.Auth.Id)
+		if err != nil {
+			return err
+		}
+		reset = c.Seq < horizon
+	}
+	if reset {
+		seq, err := currentSeq(e.App)
+		if err != nil {
+			return err
+		}
+		c = cursor{Seq: seq, Snap: true}
+	}
+
+	res := pullResponse{Reset: reset, LastMutationID: last, Changes: []Change{}}
+	var next cursor
+	if c.Snap {
+		res.Changes, next, res.HasMore, err = snapshotPage(e, c, limit)
+	} else {
+		res.Changes, next, res.HasMore, err = incrementalPage(e, c, limit)
+	}
+	if err != nil {
+		return err
+	}
+	res.Cursor = next.String()
+	if res.Rejected, err = openRejections(e.App, clientID); err != nil {
+		return err
+	}
+	res.ServerTime = time.Now().UTC().Format(time.RFC3339)
+	res.TokenExpiresIn = tokenExpiresIn(e)
+	return e.JSON(http.StatusOK, res)
+}
+
+// resetHorizon is the oldest cursor still valid for user: anything older was
+// pruned, or predates a change of the user's scope.
+func resetHorizon(app core.App, user string) (int64, error) {
+	var pruned, scope int64
+	err := app.DB().NewQuery(`SELECT
+		COALESCE((SELECT value FROM _sync_state WHERE key = 'pruned_seq'), 0),
+		COALESCE((SELECT seq FROM _sync_resets WHERE user = {:u}), 0)`).
+		Bind(dbx.Params{"u": user}).Row(&pruned, &scope)
+	return max(pruned, scope), err
+}
+
+// currentSeq is the last seq handed out by the change log.
+func currentSeq(app core.App) (int64, error) {
+	var seq int64
+	err := app.DB().NewQuery(`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '_sync_changes'), 0)`).Row(&seq)
+	return seq, err
+}
+
+// snapshotPage lists what the user may see now, collection by collection in
+// id order, exactly as the REST list would. Once done, the client continues
+// incrementally from the seq the snapshot started at.
+func snapshotPage(e *core.RequestEvent, c cursor, limit int) ([]Change, cursor, bool, error) {
+	changes := []Change{}
+	for c.Coll < len(Collections) && len(changes) < limit {
+		coll, err := e.App.FindCachedCollectionByNameOrId(Collections[c.Coll])
+		if err != nil {
+			return nil, c, false, err
+		}
+		n := limit - len(changes)
+		records, err := visibleRecords(e, coll, coll.ListRule, dbx.NewExp("[["+coll.Name+".id]] > {:after}", dbx.Params{"after": c.After}), n)
+		if err != nil {
+			return nil, c, false, err
+		}
+		for _, r := range records {
+			changes = append(changes, Change{Collection: coll.Name, RecordID: r.Id, Op: "upsert", Record: r})
+		}
+		if len(records) == n {
+			c.After = records[n-1].Id
+		} else {
+			c.Coll, c.After = c.Coll+1, ""
+		}
+	}
+	if c.Coll < len(Collections) {
+		return changes, c, true, nil
+	}
+	next := cursor{Seq: c.Seq}
+	k, err := userKeys(e.App, e.Auth)
+	if err != nil {
+		return nil, c, false, err
+	}
+	more, err := changeRows(e.App, k, c.Seq, 1)
+	return changes, next, len(more) > 0, err
+}
+
+type changeRow struct {
+	Seq  int64  `db:"seq"`
+	Coll string `db:"coll"`
+	Rid  string `db:"rid"`
+}
+
+// changeRows reads the first n rows after seq for any of k: one index seek
+// per key, merged.
+func changeRows(app core.App, k keys, seq int64, n int) ([]changeRow, error) {
+	params := dbx.Params{"seq": seq, "n": n}
+	parts := make([]string, len(k))
+	for i, key := range k {
+		name := fmt.Sprintf("k%d", i)
+		params[name] = key
+		parts[i] = "SELECT * FROM (SELECT seq, coll, rid FROM _sync_changes WHERE aud = {:" + name + "} AND seq > {:seq} ORDER BY seq LIMIT {:n})"
+	}
+	var rows []changeRow
+	err := app.DB().NewQuery(strings.Join(parts, " UNION ALL ") + " ORDER BY seq LIMIT {:n}").Bind(params).All(&rows)
+	return rows, err
+}
+
+// incrementalPage turns the user's change rows after the cursor into
+// upserts (the record as the user may view it now) and deletes (gone, or
+// no longer visible to this user).
+func incrementalPage(e *core.RequestEvent, c cursor, limit int) ([]Change, cursor, bool, error) {
+	k, err := userKeys(e.App, e.Auth)
+	if err != nil {
+		return nil, c, false, err
+	}
+	rows, err := changeRows(e.App, k, c.Seq, limit+1)
+	if err != nil {
+		return nil, c, false, err
+	}
+	hasMore := len(rows) > limit
+	if hasMore {
+		rows = rows[:limit]
+	}
+	if len(rows) > 0 {
+		c.Seq = rows[len(rows)-1].Seq
+	}
+
+	// one change per record, at its last position in the page
+	type ref struct{ coll, id string }
+	lastAt := map[ref]int{}
+	for i, r := range rows {
+		if r.Coll != "" {
+			lastAt[ref{r.Coll, r.Rid}] = i
+		}
+	}
+	ids := map[string][]string{}
+	for r := range lastAt {
+		ids[r.coll] = append(ids[r.coll], r.id)
+	}
+	visible := map[ref]*core.Record{}
+	for name, list := range ids {
+		coll, err := e.App.FindCachedCollectionByNameOrId(name)
+		if err != nil {
+			continue // a collection that no longer exists: nothing to show
+		}
+		records, err := visibleRecords(e, coll, coll.ViewRule, dbx.In(coll.Name+".id", toAny(list)...), len(list))
+		if err != nil {
+			return nil, c, false, err
+		}
+		for _, r := range records {
+			visible[ref{name, r.Id}] = r
+		}
+	}
+	changes := []Change{}
+	for i, r := range rows {
+		key := ref{r.Coll, r.Rid}
+		if r.Coll == "" || lastAt[key] != i {
+			continue
+		}
+		if rec := visible[key]; rec != nil {
+			changes = append(changes, Change{Collection: r.Coll, RecordID: r.Rid, Op: "upsert", Record: rec})
+		} else {
+			changes = append(changes, Change{Collection: r.Coll, RecordID: r.Rid, Op: "delete"})
+		}
+	}
+	return changes, c, hasMore, nil
+}
+
+// visibleRecords loads the records of coll matching where that the caller
+// may access under rule, enriched exactly as the records API returns them.
+func visibleRecords(e *core.RequestEvent, coll *core.Collection, rule *string, where dbx.Expression, limit int) ([]*core.Record, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, err
+	}
+	if rule == nil && !info.HasSuperuserAuth() {
+		return nil, nil
+	}
+	q := e.App.RecordQuery(coll).AndWhere(where).OrderBy(coll.Name + ".id").Limit(int64(limit))
+	if rule != nil && *rule != "" && !info.HasSuperuserAuth() {
+		resolver := core.NewRecordFieldResolver(e.App, coll, info, true)
+		expr, err := search.FilterData(*rule).BuildExpr(resolver)
+		if err != nil {
+			return nil, err
+		}
+		q.AndWhere(expr)
+		if err := resolver.UpdateQuery(q); err != nil {
+			return nil, err
+		}
+		q.Distinct(true)
+	}
+	var records []*core.Record
+	if err := q.All(&records); err != nil {
+		return nil, err
+	}
+	if err := apis.EnrichRecords(e, records); err != nil {
+		return nil, err
+	}
+	return records, nil
+}
+
+func toAny(list []string) []any {
+	out := make([]any, len(list))
+	for i, s := range list {
+		out[i] = s
+	}
+	return out
+}

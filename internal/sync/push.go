@@ -1,0 +1,384 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/forms"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/search"
+
+	"rapport/internal/actor"
+	"rapport/internal/violation"
+)
+
+const (
+	// MaxMutations is the most mutations one push may carry.
+	MaxMutations = 1000
+	maxPushBytes = 32 << 20
+)
+
+// Mutation is one entry of a client's outbox.
+type Mutation struct {
+	ID         int64          `json:"id"`
+	Op         string         `json:"op"` // create, update, delete
+	Collection string         `json:"collection"`
+	RecordID   string         `json:"recordId"`
+	Data       map[string]any `json:"data,omitempty"`
+	Base       map[string]any `json:"base,omitempty"`
+}
+
+// Result is the outcome of one mutation.
+type Result struct {
+	ID       int64            `json:"id"`
+	Status   string           `json:"status"` // applied, conflict, rejected
+	Record   *core.Record     `json:"record,omitempty"`
+	Fields   []string         `json:"fields,omitempty"`
+	Error    *router.ApiError `json:"error,omitempty"`
+	Replayed bool             `json:"replayed,omitempty"`
+}
+
+type pushRequest struct {
+	ClientID      string     `json:"clientId"`
+	SchemaVersion int        `json:"schemaVersion"`
+	Mutations     []Mutation `json:"mutations"`
+}
+
+type pushResponse struct {
+	LastMutationID int64    `json:"lastMutationId"`
+	Results        []Result `json:"results"`
+	TokenExpiresIn int64    `json:"tokenExpiresIn"`
+	// set on 409 and 503 only
+	Code     string `json:"code,omitempty"`
+	Expected int64  `json:"expected,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
+var (
+	errRollback = errors.New("sync: mutation rejected")
+	errAdvanced = errors.New("sync: another push advanced the client")
+)
+
+func push(e *core.RequestEvent) error {
+	var req pushRequest
+	if err := json.NewDecoder(e.Request.Body).Decode(&req); err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return router.NewApiError(http.StatusRequestEntityTooLarge, "The push is larger than 32 MB; send fewer mutations per push.", nil)
+		}
+		return e.BadRequestError("The push body is not valid JSON.", err)
+	}
+	if req.SchemaVersion > 1 {
+		return e.BadRequestError("This server speaks sync schema version 1; update the server or use an older app.", nil)
+	}
+	if len(req.Mutations) > MaxMutations {
+		return router.NewApiError(http.StatusRequestEntityTooLarge,
+			"A push may carry at most 1000 mutations; this one has "+itoa(int64(len(req.Mutations)))+". Nothing was applied.", nil)
+	}
+	last, err := bindClient(e, req.ClientID)
+	if err != nil {
+		return err
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+
+	res := pushResponse{Results: make([]Result, 0, len(req.Mutations))}
+	finish := func(status int) error {
+		res.LastMutationID = last
+		res.TokenExpiresIn = tokenExpiresIn(e)
+		if err := enrichResults(e, res.Results); err != nil {
+			return err
+		}
+		if status == http.StatusServiceUnavailable {
+			e.Response.Header().Set("Retry-After", "1")
+		}
+		return e.JSON(status, res)
+	}
+	for _, m := range req.Mutations {
+		if m.ID > last+1 {
+			res.Code, res.Expected = "out_of_order", last+1
+			res.Message = "Mutation " + itoa(m.ID) + " arrived before " + itoa(last+1) + "; push the outbox in order from " + itoa(last+1) + "."
+			return finish(http.StatusConflict)
+		}
+		if m.ID > last {
+			r, err := applyOne(e, info, req.ClientID, m)
+			switch {
+			case err == nil:
+				res.Results = append(res.Results, r)
+				last = m.ID
+				continue
+			case !errors.Is(err, errAdvanced):
+				e.App.Logger().Warn("sync: push interrupted", "client", req.ClientID, "mutation", m.ID, "error", err)
+				res.Message = "The server is busy; retry shortly. Mutations up to lastMutationId took effect."
+				return finish(http.StatusServiceUnavailable)
+			}
+			// a concurrent push of the same outbox applied it first: a replay
+			if last, err = lastMutationID(e.App, req.ClientID); err != nil {
+				return err
+			}
+		}
+		r, err := storedResult(e.App, req.ClientID, m.ID)
+		if err != nil {
+			return err
+		}
+		res.Results = append(res.Results, r)
+	}
+	return finish(http.StatusOK)
+}
+
+// applyOne runs m in its own transaction together with storing its result
+// and advancing the client's lastMutationId. A rejected mutation is rolled
+// back and its rejection stored in a second transaction. An error return
+// means nothing was recorded (transient) or errAdvanced.
+func applyOne(e *core.RequestEvent, info *core.RequestInfo, clientID string, m Mutation) (Result, error) {
+	var res Result
+	var ruleErr error
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		if err := expectNext(tx, clientID, m.ID); err != nil {
+			return err
+		}
+		record, fields, err := execute(tx, info, e.Auth, clientID, m)
+		if err != nil {
+			ruleErr = err
+			return errRollback
+		}
+		res = Result{ID: m.ID, Status: "applied", Record: record, Fields: fields}
+		if len(fields) > 0 {
+			res.Status = "conflict"
+		}
+		return storeResult(tx, clientID, m, res)
+	})
+	if !errors.Is(err, errRollback) {
+		return res, err
+	}
+	if isTransient(ruleErr) {
+		return res, ruleErr
+	}
+	res = Result{ID: m.ID, Status: "rejected", Error: apiError(ruleErr, m.Op)}
+	return res, e.App.RunInTransaction(func(tx core.App) error {
+		if err := expectNext(tx, clientID, m.ID); err != nil {
+			return err
+		}
+		return storeResult(tx, clientID, m, res)
+	})
+}
+
+// execute applies m as the user, through the same events and API rules as
+// the records API.
+func execute(tx core.App, info *core.RequestInfo, auth *core.Record, clientID string, m Mutation) (*core.Record, []string, error) {
+	if !isSynced(m.Collection) {
+		return nil, nil, violation.New("collection", "unknown_collection", "%q cannot be written through sync; synced collections are %s.", m.Collection, strings.Join(Collections, ", "))
+	}
+	coll, err := tx.FindCachedCollectionByNameOrId(m.Collection)
+	if err != nil {
+		return nil, nil, violation.New("collection", "unknown_collection", "%q does not exist.", m.Collection)
+	}
+	mi := *info
+	mi.Body = m.Data
+	data := make(map[string]any, len(m.Data))
+	for k, v := range m.Data {
+		if k != "id" {
+			data[k] = v
+		}
+	}
+	who := &actor.Actor{User: auth, ClientID: clientID}
+	switch m.Op {
+	case "create":
+		mi.Method = http.MethodPost
+		if coll.CreateRule == nil {
+			return nil, nil, router.NewForbiddenError("Only superusers can perform this action.", nil)
+		}
+		if m.RecordID == "" {
+			return nil, nil, violation.New("recordId", "validation_required", "A create needs the record id the client generated.")
+		}
+		r := core.NewRecord(coll)
+		r.Id = m.RecordID
+		form := forms.NewRecordUpsert(tx, r)
+		form.Load(data)
+		if ok, err := createAllowed(tx, &mi, coll, r); err != nil || !ok {
+			return nil, nil, router.NewBadRequestError("Failed to create record.", err)
+		}
+		actor.Bind(r, who)
+		return r, nil, form.Submit()
+	case "update":
+		mi.Method = http.MethodPatch
+		r, err := accessible(tx, &mi, coll, coll.UpdateRule, m.RecordID)
+		if err != nil {
+			return nil, nil, err
+		}
+		fields := conflicts(r, data, m.Base)
+		if len(data) == 0 {
+			return r, fields, nil
+		}
+		form := forms.NewRecordUpsert(tx, r)
+		form.Load(data)
+		actor.Bind(r, who)
+		return r, fields, form.Submit()
+	case "delete":
+		mi.Method = http.MethodDelete
+		r, err := accessible(tx, &mi, coll, coll.DeleteRule, m.RecordID)
+		if err != nil {
+			return nil, nil, err
+		}
+		actor.Bind(r, who)
+		return nil, nil, tx.Delete(r)
+	}
+	return nil, nil, violation.New("op", "invalid_op", "op must be create, update or delete, not %q.", m.Op)
+}
+
+// accessible loads a record the user may change under rule; anything else
+// answers 404 like the records API.
+func accessible(tx core.App, info *core.RequestInfo, coll *core.Collection, rule *string, id string) (*core.Record, error) {
+	if rule == nil {
+		return nil, router.NewForbiddenError("Only superusers can perform this action.", nil)
+	}
+	r, err := tx.FindRecordById(coll, id)
+	if err != nil {
+		return nil, router.NewNotFoundError("", nil)
+	}
+	if ok, err := tx.CanAccessRecord(r, info, rule); err != nil || !ok {
+		return nil, router.NewNotFoundError("", err)
+	}
+	return r, nil
+}
+
+// createAllowed evaluates the create rule against the new record the way
+// the records API does: the record's values as a one-row CTE.
+func createAllowed(tx core.App, info *core.RequestInfo, coll *core.Collection, r *core.Record) (bool, error) {
+	if *coll.CreateRule == "" {
+		return true, nil
+	}
+	export, err := r.DBExport(tx)
+	if err != nil {
+		return false, err
+	}
+	params := dbx.Params{}
+	selects := make([]string, 0, len(export))
+	for k, v := range export {
+		params["__sync_"+k] = v
+		selects = append(selects, "{:__sync_"+k+"} AS [["+k+"]]")
+	}
+	dummy := *coll
+	dummy.Id += "__sync_create"
+	dummy.Name += "__sync_create"
+	q := tx.DB().Select("(1)").
+		PreFragment("WITH {{" + dummy.Name + "}} AS (SELECT " + strings.Join(selects, ",") + ")").
+		From(dummy.Name).AndBind(params)
+	resolver := core.NewRecordFieldResolver(tx, &dummy, info, true)
+	expr, err := search.FilterData(*dummy.CreateRule).BuildExpr(resolver)
+	if err != nil {
+		return false, err
+	}
+	q.AndWhere(expr)
+	if err := resolver.UpdateQuery(q); err != nil {
+		return false, err
+	}
+	var exists int
+	if err := q.Limit(1).Row(&exists); err != nil {
+		return false, nil
+	}
+	return exists > 0, nil
+}
+
+// conflicts drops from data the fields someone else changed since the
+// client's base, and returns their names.
+func conflicts(r *core.Record, data, base map[string]any) []string {
+	var fields []string
+	for f, sent := range data {
+		b, ok := base[f]
+		if !ok || r.Collection().Fields.GetByName(f) == nil {
+			continue
+		}
+		current := r.Get(f)
+		if sameJSON(current, b) || sameJSON(current, sent) {
+			continue
+		}
+		fields = append(fields, f)
+		delete(data, f)
+	}
+	return fields
+}
+
+func sameJSON(a, b any) bool {
+	return canonical(a) == canonical(b)
+}
+
+func canonical(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	var x any
+	if json.Unmarshal(raw, &x) != nil {
+		return string(raw)
+	}
+	switch t := x.(type) {
+	case nil:
+		return `""`
+	case []any:
+		if len(t) == 0 {
+			return `""`
+		}
+	case float64:
+		if t == 0 {
+			return `""`
+		}
+	case bool:
+		if !t {
+			return `""`
+		}
+	}
+	out, _ := json.Marshal(x)
+	return string(out)
+}
+
+func apiError(err error, op string) *router.ApiError {
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	return router.NewBadRequestError("Failed to "+op+" record.", err)
+}
+
+// isTransient tells failures worth a retry (the database was busy, the
+// request was cancelled) from rejections.
+func isTransient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) {
+		return false
+	}
+	s := err.Error()
+	for _, needle := range []string{"database is locked", "SQLITE_BUSY", "database table is locked", "disk I/O", "database is closed", "interrupted"} {
+		if strings.Contains(s, needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// enrichResults projects the returned records as the records API would.
+func enrichResults(e *core.RequestEvent, results []Result) error {
+	groups := map[string][]*core.Record{}
+	for _, r := range results {
+		if r.Record != nil {
+			name := r.Record.Collection().Name
+			groups[name] = append(groups[name], r.Record)
+		}
+	}
+	for _, records := range groups {
+		if err := apis.EnrichRecords(e, records); err != nil {
+			return err
+		}
+	}
+	return nil
+}
