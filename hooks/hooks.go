@@ -37,6 +37,7 @@ func Register(app core.App) {
 	bindTeams(app)
 	bindCustomers(app)
 	bindOwnership(app)
+	bindSettings(app)
 	bindPlans(app)
 	bindExpenses(app)
 	bindApprovals(app)

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/flow"
 	"rapport/internal/testkit"
 )
 
@@ -42,7 +43,10 @@ func seedScope(t testing.TB, app core.App) *scopeWorld {
 		}
 		approved := seedPlan(t, app, customer, "approved")
 		expense := seedExpense(t, app, approved.Id)
-		approval := testkit.MustCreate(t, app, nil, "approvals", map[string]any{"plan": approved.Id, "decision": "approve"})
+		approval, err := app.FindFirstRecordByData("approvals", "plan", approved.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if rep == "rita" {
 			w.target = map[string]string{"customers": customer, "plans": draft.Id, "visits": visit.Id,
 				"expenses": expense.Id, "approvals": approval.Id}
@@ -76,11 +80,17 @@ func seedScope(t testing.TB, app core.App) *scopeWorld {
 	return w
 }
 
+// seedPlan creates a plan for customer as the server and brings it to
+// status through the rules (the owner submits, the approver decides).
 func seedPlan(t testing.TB, app core.App, customer, status string) *core.Record {
 	start := time.Now().In(shanghai).AddDate(0, 0, -30)
-	return testkit.MustCreate(t, app, nil, "plans", map[string]any{"customer": customer, "title": status + " plan",
+	p := testkit.MustCreate(t, app, nil, "plans", map[string]any{"customer": customer, "title": status + " plan",
 		"methods": []string{"visit", "meal"}, "period_start": start.Format("2006-01-02"), "period_end": start.AddDate(0, 3, 0).Format("2006-01-02"),
-		"budget": testkit.Yuan(500), "status": status})
+		"budget": testkit.Yuan(500)})
+	if err := flow.Plan(app, p, status); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func seedExpense(t testing.TB, app core.App, plan string) *core.Record {
@@ -114,7 +124,8 @@ var (
 	adminWrites  = "404 404 404 404 404 404 200 404 200"
 	adminDeletes = "404 404 404 404 404 404 204 404 204"
 	staffWrites  = "404 404 404 404 404 200 200 404 200"
-	nobody       = "403 403 403 403 403 403 403 403 -"
+	locked       = "403 403 403 403 403 403 403 403 400"
+	noAPI        = "403 403 403 403 403 403 403 403 403"
 )
 
 func TestScopeMatrix(t *testing.T) {
@@ -151,7 +162,8 @@ func TestScopeMatrix(t *testing.T) {
 				return seedExpense(t, w.App, w.Refs["plan:rita"]).Id
 			}},
 		{collection: "approvals", list: []int{1, 0, 1, 1, 2, all, all, 0, all}, view: ritasViewers,
-			update: nobody, updateBody: `{"note":"%s changed their mind"}`, del: nobody},
+			// decisions are history: superusers included (400 locked)
+			update: locked, updateBody: `{"note":"%s changed their mind"}`, del: locked},
 		{collection: "budgets", list: []int{4, 3, 4, 3, 6, all, all, 0, all}, view: ritasViewers,
 			create:     "400 400 400 400 400 200 200 400 200",
 			createBody: `{"name":"Q","scope":"org","period":"year","period_start":"` + year + `-01-01","amount":100,"on_exceed":"warn"}`,
@@ -166,9 +178,10 @@ func TestScopeMatrix(t *testing.T) {
 			update: adminWrites, updateBody: `{"label":"Basic care %s"}`,
 			del: "404 404 404 404 404 404 - 404 -"},
 		{collection: "org_settings", list: []int{1, 1, 1, 1, 1, 1, 1, 0, 1}, view: everyone,
-			create: nobody, createBody: `{"currency":"CNY","timezone":"UTC"}`,
+			// one record, never duplicated nor removed: superusers included
+			create: locked, createBody: `{"currency":"CNY","timezone":"UTC"}`,
 			update: adminWrites, updateBody: `{"approval_digest_hours":%d}`,
-			del: nobody},
+			del: locked},
 		{collection: "teams", list: []int{4, 4, 4, 4, 4, 4, 4, 0, 4}, view: everyone,
 			create: "400 400 400 400 400 400 200 400 200", createBody: `{"name":"West","parent":"{team:hq}"}`,
 			update: adminWrites, updateBody: `{"name":"Field force %s"}`,
@@ -189,8 +202,9 @@ func TestScopeMatrix(t *testing.T) {
 				return u.Id
 			}},
 		{collection: "audit_log", list: []int{0, 0, 0, 0, 0, all, all, 0, all}, view: "404 404 404 404 404 200 200 404 200",
-			create: nobody, createBody: `{"action":"create","collection":"x","record_id":"y"}`,
-			update: nobody, updateBody: `{"collection":"%s"}`, del: nobody},
+			// written by the server only: superusers included
+			create: noAPI, createBody: `{"action":"create","collection":"x","record_id":"y"}`,
+			update: noAPI, updateBody: `{"collection":"%s"}`, del: noAPI},
 	}
 	w.Refs["plan:rita"] = planOf(t, w, "rita", "approved")
 

@@ -85,14 +85,14 @@ func bindWritePipeline(app core.App) {
 	app.OnRecordDelete(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: inTx})
 
 	app.OnRecordCreateExecute(Versioned...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityVersion, Func: func(e *core.RecordEvent) error {
+		e.Record.Set("version", 1)
 		if sent, ok := e.Record.GetRaw(sentKey).(map[string]any); ok {
 			for f, v := range sent {
-				if f != "version" && !sameValue(v, e.Record.Get(f)) {
+				if !sameValue(v, e.Record.Get(f)) {
 					return readOnly(f)
 				}
 			}
 		}
-		e.Record.Set("version", 1)
 		return e.Next()
 	}})
 	app.OnRecordUpdateExecute(Versioned...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityVersion, Func: func(e *core.RecordEvent) error {

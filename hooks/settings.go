@@ -1,0 +1,25 @@
+package hooks
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/violation"
+)
+
+// The org settings are one record: edited in place, never duplicated (which
+// one would apply?) nor removed, not even from the dashboard.
+func bindSettings(app core.App) {
+	app.OnRecordCreateExecute("org_settings").BindFunc(func(e *core.RecordEvent) error {
+		n, err := e.App.CountRecords("org_settings")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return violation.New("id", "locked", "There is exactly one org settings record; edit it instead of adding another.")
+		}
+		return e.Next()
+	})
+	app.OnRecordDeleteExecute("org_settings").BindFunc(func(e *core.RecordEvent) error {
+		return violation.New("id", "locked", "The org settings cannot be deleted; edit them instead.")
+	})
+}
