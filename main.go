@@ -10,6 +10,7 @@ import (
 
 	"rapport/hooks"
 	"rapport/internal/audit"
+	"rapport/internal/bench"
 	_ "rapport/pb_migrations"
 )
 
@@ -24,6 +25,7 @@ func main() {
 
 	hooks.Register(app)
 	app.RootCmd.AddCommand(audit.Command(app))
+	app.RootCmd.AddCommand(bench.Command())
 
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

@@ -1,0 +1,577 @@
+package bench
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// run is the state of one bench run.
+type run struct {
+	cfg    Config
+	root   string
+	report *Report
+	world  *world
+	stock  *loadResult // stock REST create, measured once, shared by P1 and P2
+}
+
+func (r *run) dir(name string) string { return filepath.Join(r.root, name) }
+
+// prepare builds the data directories: a stock one with a plain collection
+// and Rapport's with the generated organisation (and, for P3, the history
+// of a long-running change log).
+func (r *run) prepare(changeLog bool) error {
+	s := r.cfg.Sizes
+	stock, err := openApp(r.dir("stock"), modeStock)
+	if err != nil {
+		return err
+	}
+	err = createPlain(stock)
+	stock.ResetBootstrapState()
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(r.cfg.Log, "generating data (%s sizes)\n", s.Name)
+	app, err := openApp(r.dir("rapport"), modeRapport)
+	if err != nil {
+		return err
+	}
+	defer app.ResetBootstrapState()
+	r.world, err = generate(app, shape{
+		Reps: s.Reps, CustomersEach: s.CustomersEach, VisitsEach: s.VisitsEach, ExpensesEach: s.ExpensesEach,
+		BigRepVisible: s.BigVisible, OrgBudgetYuan: 10_000_000_000, PlanBudgetYuan: 1_000_000,
+	}, r.cfg.Log)
+	if err != nil {
+		return err
+	}
+	if changeLog {
+		if err := fillChangeLog(app, r.world, s.ChangeLogRows, r.cfg.Seed, r.cfg.Log); err != nil {
+			return fmt.Errorf("change log: %w", err)
+		}
+	}
+	return nil
+}
+
+// createPlain makes the baseline's collection: the fields of an expense as
+// plain values, no rule (anyone may create), no index, no hook.
+func createPlain(app core.App) error {
+	c := core.NewBaseCollection("plain")
+	c.Fields.Add(
+		&core.TextField{Name: "plan"},
+		&core.TextField{Name: "category"},
+		&core.NumberField{Name: "amount"},
+		&core.TextField{Name: "currency"},
+		&core.TextField{Name: "incurred_on"},
+		&core.TextField{Name: "description"},
+		&core.TextField{Name: "status"},
+		&core.AutodateField{Name: "created", OnCreate: true},
+		&core.AutodateField{Name: "updated", OnCreate: true, OnUpdate: true},
+	)
+	c.CreateRule = new(string)
+	return app.Save(c)
+}
+
+// stockCreate measures REST creates on the plain collection of a stock
+// PocketBase server, once per run.
+func (r *run) stockCreate() (loadResult, error) {
+	if r.stock != nil {
+		return *r.stock, nil
+	}
+	srv, err := startServer(r.dir("stock"), modeStock, r.profile("create", "stock"))
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer srv.stop()
+	s := r.cfg.Sizes
+	c := newClient(srv.URL, s.Clients)
+	res := runLoad(s.Clients, s.WriteMax, s.WriteDur, func(w, i int) (int, error) {
+		data := expenseData(plan{ID: "p0000000000plan"}, r.world.Today, i, 1900)
+		return 1, c.do(http.MethodPost, "/api/collections/plain/records", "", data, nil)
+	})
+	if res.Units == 0 {
+		return res, fmt.Errorf("stock create: nothing created: %v", res.FirstErr)
+	}
+	r.stock = &res
+	return res, nil
+}
+
+func (r *run) rapport(scenario string) (*server, error) {
+	return startServer(r.dir("rapport"), modeRapport, r.profile(scenario, "rapport"))
+}
+
+func (r *run) add(row Row) { r.report.Rows = append(r.report.Rows, row) }
+
+func errNote(res loadResult) string {
+	if res.Errors == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d failed calls (first: %v)", res.Errors, res.FirstErr)
+}
+
+// reps returns n reps starting at from, wrapping around.
+func (r *run) reps(from, n int) []person {
+	out := make([]person, n)
+	for i := range out {
+		out[i] = r.world.Reps[(from+i)%len(r.world.Reps)]
+	}
+	return out
+}
+
+// ---------------------------------------------------------------- P1
+
+type pushResult struct {
+	LastMutationId int `json:"lastMutationId"`
+	Results        []struct {
+		Id     int    `json:"id"`
+		Status string `json:"status"`
+		Error  struct {
+			Data map[string]struct {
+				Code string `json:"code"`
+			} `json:"data"`
+		} `json:"error"`
+	} `json:"results"`
+}
+
+// push: 16 clients push batches of realistic expense mutations (create and
+// submit) through the sync endpoint, every rule on.
+func (r *run) push() error {
+	stock, err := r.stockCreate()
+	if err != nil {
+		return err
+	}
+	srv, err := r.rapport("P1")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	s := r.cfg.Sizes
+	c := newClient(srv.URL, s.Clients)
+	reps := r.reps(0, s.Clients)
+	stamp := time.Now().UnixNano() % 1e9
+	nextMutation := make([]int, s.Clients)
+	made := make([]int, s.Clients)
+	var applied, rejected, conflicts atomic.Int64
+	var codesMu sync.Mutex
+	codes := map[string]int{}
+	res := runLoad(s.Clients, s.WriteMax, s.WriteDur, func(w, _ int) (int, error) {
+		rep := reps[w]
+		plans := r.world.Plans[rep.ID]
+		muts := make([]map[string]any, 0, 2*s.Batch)
+		for range s.Batch {
+			n := made[w]
+			made[w]++
+			id := fmt.Sprintf("b%02d%012d", w, n)
+			nextMutation[w]++
+			muts = append(muts, map[string]any{"id": nextMutation[w], "op": "create", "collection": "expenses", "recordId": id,
+				"data": expenseData(plans[n%len(plans)], r.world.Today, n, 1900)})
+			nextMutation[w]++
+			muts = append(muts, map[string]any{"id": nextMutation[w], "op": "update", "collection": "expenses", "recordId": id,
+				"data": map[string]any{"status": "submitted"}, "base": map[string]any{"status": "draft"}})
+		}
+		var out pushResult
+		err := c.do(http.MethodPost, "/api/sync/push", rep.Token, map[string]any{
+			"clientId": fmt.Sprintf("bench-p1-%d-%d", stamp, w), "schemaVersion": 1, "mutations": muts}, &out)
+		if err != nil {
+			nextMutation[w] -= len(muts) // nothing took effect
+			return 0, err
+		}
+		done := 0
+		for _, m := range out.Results {
+			switch m.Status {
+			case "applied":
+				applied.Add(1)
+				done++
+			case "conflict":
+				conflicts.Add(1)
+				done++
+			default:
+				rejected.Add(1)
+				codesMu.Lock()
+				for f, d := range m.Error.Data {
+					codes[f+"."+d.Code]++
+				}
+				codesMu.Unlock()
+			}
+		}
+		return done, nil
+	})
+	notes := fmt.Sprintf("%d clients × %d mutations/push; %d applied, %d conflicts, %d rejected%s%s",
+		s.Clients, 2*s.Batch, applied.Load(), conflicts.Load(), rejected.Load(), topCodes(codes), errNote(res))
+	r.add(Row{ID: "P1", What: "sync push (create+submit)", Ours: res.perSecond(), Baseline: stock.perSecond(), Unit: "/s",
+		Ratio: ratio(res.perSecond(), stock.perSecond()), Target: "≥ 1.0× stock create",
+		Pass: ratio(res.perSecond(), stock.perSecond()) >= 1.0, Notes: notes})
+	return nil
+}
+
+func topCodes(codes map[string]int) string {
+	if len(codes) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(codes))
+	for k := range codes {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return codes[keys[i]] > codes[keys[j]] })
+	var b strings.Builder
+	b.WriteString(" (")
+	for i, k := range keys[:min(3, len(keys))] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s×%d", k, codes[k])
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func ratio(ours, base float64) float64 {
+	if base == 0 {
+		return 0
+	}
+	return ours / base
+}
+
+// ---------------------------------------------------------------- P2
+
+// restCreate: REST creates of expenses as their reps, every rule on.
+func (r *run) restCreate() error {
+	stock, err := r.stockCreate()
+	if err != nil {
+		return err
+	}
+	srv, err := r.rapport("P2")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	s := r.cfg.Sizes
+	c := newClient(srv.URL, s.Clients)
+	reps := r.reps(s.Clients, s.Clients)
+	res := runLoad(s.Clients, s.WriteMax, s.WriteDur, func(w, i int) (int, error) {
+		rep := reps[w]
+		plans := r.world.Plans[rep.ID]
+		data := expenseData(plans[i%len(plans)], r.world.Today, i, 1900)
+		return 1, c.do(http.MethodPost, "/api/collections/expenses/records", rep.Token, data, nil)
+	})
+	r.add(Row{ID: "P2", What: "REST create expense", Ours: res.perSecond(), Baseline: stock.perSecond(), Unit: "/s",
+		Ratio: ratio(res.perSecond(), stock.perSecond()), Target: "≥ 0.5× stock create",
+		Pass:  ratio(res.perSecond(), stock.perSecond()) >= 0.5,
+		Notes: fmt.Sprintf("%d connections%s", s.Clients, errNote(res))})
+	return nil
+}
+
+// ---------------------------------------------------------------- P3, P4
+
+type pullPage struct {
+	Changes []struct {
+		Collection string `json:"collection"`
+		RecordId   string `json:"recordId"`
+		Op         string `json:"op"`
+	} `json:"changes"`
+	Cursor  string `json:"cursor"`
+	HasMore bool   `json:"hasMore"`
+	Reset   bool   `json:"reset"`
+}
+
+const pullLimit = 500
+
+// pullAll pages from cursor until hasMore is false; it returns the new
+// cursor, the number of changes and of pages.
+func pullAll(c *client, token, clientId, cursor string) (string, int, int, error) {
+	changes, pages := 0, 0
+	for {
+		var p pullPage
+		q := url.Values{"clientId": {clientId}, "limit": {fmt.Sprint(pullLimit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		if err := c.do(http.MethodGet, "/api/sync/pull?"+q.Encode(), token, nil, &p); err != nil {
+			return cursor, changes, pages, err
+		}
+		pages++
+		changes += len(p.Changes)
+		cursor = p.Cursor
+		if !p.HasMore {
+			return cursor, changes, pages, nil
+		}
+	}
+}
+
+// stockCollections are what a stock client lists to catch up.
+var stockCollections = []string{"customers", "plans", "visits", "expenses"}
+
+// listAll is the stock way to catch up: list each collection, 500 a page
+// with skipTotal (as the JS SDK's getFullList does), filtered on updated.
+func listAll(c *client, token, since string) (int, int, error) {
+	items, pages := 0, 0
+	for _, coll := range stockCollections {
+		for page := 1; ; page++ {
+			q := url.Values{"perPage": {fmt.Sprint(pullLimit)}, "page": {fmt.Sprint(page)}, "skipTotal": {"1"}, "sort": {"updated,id"}}
+			if since != "" {
+				q.Set("filter", fmt.Sprintf("updated > %q", since))
+			}
+			var out struct {
+				Items []map[string]any `json:"items"`
+			}
+			if err := c.do(http.MethodGet, "/api/collections/"+coll+"/records?"+q.Encode(), token, nil, &out); err != nil {
+				return items, pages, err
+			}
+			pages++
+			items += len(out.Items)
+			if len(out.Items) < pullLimit {
+				break
+			}
+		}
+	}
+	return items, pages, nil
+}
+
+// pbTime formats t like PocketBase's datetime values.
+func pbTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
+
+// initialSync: a rep who sees ~5,000 records syncs from nothing.
+func (r *run) initialSync() error {
+	srv, err := r.rapport("P4")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	c := newClient(srv.URL, 1)
+	big := r.world.Big
+	var ours, stock []time.Duration
+	var changes, pages, items, stockPages int
+	for i := range r.cfg.Sizes.InitialRuns {
+		t := time.Now()
+		_, changes, pages, err = pullAll(c, big.Token, fmt.Sprintf("bench-p4-%d-%d", time.Now().UnixNano(), i), "")
+		if err != nil {
+			return err
+		}
+		ours = append(ours, time.Since(t))
+		t = time.Now()
+		if items, stockPages, err = listAll(c, big.Token, ""); err != nil {
+			return err
+		}
+		stock = append(stock, time.Since(t))
+	}
+	o, b := percentile(ours, 50).Seconds(), percentile(stock, 50).Seconds()
+	r.add(Row{ID: "P4", What: "initial sync, all pages", Ours: o, Baseline: b, Unit: "s", Ratio: ratio(b, o),
+		Target: "≤ 1 s", Pass: o <= 1,
+		Notes: fmt.Sprintf("median of %d; %d changes in %d pages of %d (stock: %d records of 4 collections in %d pages)",
+			len(ours), changes, pages, pullLimit, items, stockPages)})
+	return nil
+}
+
+// incrementalPull: reps whose phones are up to date except for 10 new
+// changes catch up, on a change log of s.ChangeLogRows rows.
+func (r *run) incrementalPull() error {
+	srv, err := r.rapport("P3")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	s := r.cfg.Sizes
+	c := newClient(srv.URL, s.Clients)
+	reps := r.reps(len(r.world.Reps)-s.PullReps, s.PullReps)
+	type caughtUp struct {
+		rep           person
+		clientId      string
+		cursor, since string
+	}
+	states := make([]caughtUp, len(reps))
+	bar := newProgress(r.cfg.Log, "sync reps, then 10 changes each", len(reps))
+	for i, rep := range reps {
+		id := fmt.Sprintf("bench-p3-%d-%d", time.Now().UnixNano(), i)
+		cursor, _, _, err := pullAll(c, rep.Token, id, "")
+		if err != nil {
+			return err
+		}
+		since := pbTime(time.Now())
+		time.Sleep(2 * time.Millisecond)
+		drafts := r.world.Drafts[rep.ID]
+		for k := range 10 {
+			if err := c.do(http.MethodPatch, "/api/collections/expenses/records/"+drafts[k%len(drafts)], rep.Token,
+				map[string]any{"description": fmt.Sprintf("Edited %d", k)}, nil); err != nil {
+				return err
+			}
+		}
+		states[i] = caughtUp{rep, id, cursor, since}
+		bar.add(1)
+	}
+	bar.done()
+
+	// what one catch-up returns (checked once per rep, outside the timings)
+	var oursSeen, stockSeen []int
+	for _, st := range states {
+		_, n, _, err := pullAll(c, st.rep.Token, st.clientId, st.cursor)
+		if err != nil {
+			return err
+		}
+		oursSeen = append(oursSeen, n)
+		items, _, err := listAll(c, st.rep.Token, st.since)
+		if err != nil {
+			return err
+		}
+		stockSeen = append(stockSeen, items)
+	}
+
+	ours := func(_, i int) (int, error) {
+		st := states[i%len(states)]
+		_, _, _, err := pullAll(c, st.rep.Token, st.clientId, st.cursor)
+		return 1, err
+	}
+	stock := func(_, i int) (int, error) {
+		st := states[i%len(states)]
+		_, _, err := listAll(c, st.rep.Token, st.since)
+		return 1, err
+	}
+	oursLat := runLoad(1, s.PullMax, s.PullDur, ours)
+	stockLat := runLoad(1, s.PullMax, s.PullDur, stock)
+	oursTp := runLoad(s.Clients, s.PullMax, s.PullDur, ours)
+	stockTp := runLoad(s.Clients, s.PullMax, s.PullDur, stock)
+
+	p99, sp99 := ms(percentile(oursLat.Latency, 99)), ms(percentile(stockLat.Latency, 99))
+	seen := fmt.Sprintf("changes per catch-up %s (stock: %s records)", spread(oursSeen), spread(stockSeen))
+	r.add(Row{ID: "P3", What: "incremental pull p99 (10 changes)", Ours: p99, Baseline: sp99, Unit: "ms",
+		Ratio: ratio(sp99, p99), Target: "p99 ≤ 10 ms", Pass: p99 > 0 && p99 <= 10,
+		Notes: fmt.Sprintf("p50 %.2f ms (stock %.2f ms), sequential; %d change-log rows, %d reps; %s%s%s",
+			ms(percentile(oursLat.Latency, 50)), ms(percentile(stockLat.Latency, 50)), s.ChangeLogRows, s.Reps, seen,
+			errNote(oursLat), errNote(stockLat))})
+	r.add(Row{ID: "P3", What: "incremental pull throughput", Ours: oursTp.perSecond(), Baseline: stockTp.perSecond(), Unit: "pulls/s",
+		Ratio: ratio(oursTp.perSecond(), stockTp.perSecond()), Target: "≥ 5× stock way",
+		Pass:  ratio(oursTp.perSecond(), stockTp.perSecond()) >= 5,
+		Notes: fmt.Sprintf("%d clients; stock way = list 4 collections with updated > last%s%s", s.Clients, errNote(oursTp), errNote(stockTp))})
+	return nil
+}
+
+func spread(ns []int) string {
+	if len(ns) == 0 {
+		return "-"
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d–%d", lo, hi)
+}
+
+// ---------------------------------------------------------------- P5
+
+// poke: thousands of realtime clients; each commit must reach every client
+// of every user who may see the change. Rapport's `sync` poke against stock
+// record subscriptions on `expenses`.
+func (r *run) poke() error {
+	s := r.cfg.Sizes
+	users := append(slices.Clone(r.world.Reps), r.world.Staff...)
+	tokens := make([]string, s.SSEClients)
+	clientsOf := map[string][]int{}
+	for k := range tokens {
+		u := users[k%len(users)]
+		tokens[k] = u.Token
+		clientsOf[u.ID] = append(clientsOf[u.ID], k)
+	}
+	phase := func(topic, label string) (lat []time.Duration, missing, extra int, peak int64, err error) {
+		srv, err := r.rapport("P5-" + label)
+		if err != nil {
+			return nil, 0, 0, 0, err
+		}
+		defer srv.stop()
+		bar := newProgress(r.cfg.Log, fmt.Sprintf("%d realtime clients on %q", s.SSEClients, topic), s.SSEClients)
+		subs, err := subscribe(srv.URL, tokens, topic, 64, bar)
+		bar.done()
+		if err != nil {
+			return nil, 0, 0, 0, err
+		}
+		defer subs.close()
+		c := newClient(srv.URL, 1)
+		for i := range s.Commits {
+			rep := r.world.Reps[(i*7919)%len(r.world.Reps)]
+			drafts := r.world.Drafts[rep.ID]
+			expected := map[int]bool{}
+			for _, u := range append([]string{rep.ID}, r.world.Viewers[rep.Team]...) {
+				for _, k := range clientsOf[u] {
+					expected[k] = true
+				}
+			}
+			drain(subs.Events)
+			t0 := time.Now()
+			if err := c.do(http.MethodPatch, "/api/collections/expenses/records/"+drafts[i%len(drafts)], rep.Token,
+				map[string]any{"description": fmt.Sprintf("Poke %d", i)}, nil); err != nil {
+				return nil, 0, 0, 0, err
+			}
+			got := map[int]bool{}
+			deadline := time.After(5 * time.Second)
+		collect:
+			for len(got) < len(expected) {
+				select {
+				case ev := <-subs.Events:
+					if ev.Name != topic && !strings.HasPrefix(ev.Name, topic+"/") {
+						continue
+					}
+					if !expected[ev.Sub] {
+						extra++
+					} else if !got[ev.Sub] {
+						got[ev.Sub] = true
+						lat = append(lat, ev.At.Sub(t0))
+					}
+				case <-deadline:
+					break collect
+				}
+			}
+			missing += len(expected) - len(got)
+			// anything else this commit sends to someone not entitled
+			settle := time.After(50 * time.Millisecond)
+		extras:
+			for {
+				select {
+				case ev := <-subs.Events:
+					if !expected[ev.Sub] {
+						extra++
+					}
+				case <-settle:
+					break extras
+				}
+			}
+		}
+		_, peak = srv.memory()
+		return lat, missing, extra, peak, nil
+	}
+
+	ours, oMiss, oExtra, oPeak, err := phase("sync", "sync")
+	if err != nil {
+		return err
+	}
+	stock, sMiss, sExtra, sPeak, err := phase("expenses", "stock")
+	if err != nil {
+		return err
+	}
+	p99, sp99 := ms(percentile(ours, 99)), ms(percentile(stock, 99))
+	r.add(Row{ID: "P5", What: "commit → poke p99", Ours: p99, Baseline: sp99, Unit: "ms", Ratio: ratio(sp99, p99),
+		Target: "p99 ≤ 500 ms", Pass: len(ours) > 0 && p99 <= 500 && oMiss == 0,
+		Notes: fmt.Sprintf("%d SSE clients, %d commits, %d deliveries timed; p50 %.1f ms (stock %.1f ms); missed %d (stock %d); to non-entitled %d (stock %d)",
+			s.SSEClients, s.Commits, len(ours), ms(percentile(ours, 50)), ms(percentile(stock, 50)), oMiss, sMiss, oExtra, sExtra)})
+	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
+	r.add(Row{ID: "P5", What: "server memory (peak RSS)", Ours: mb(oPeak), Baseline: mb(sPeak), Unit: "MB",
+		Ratio: ratio(mb(sPeak), mb(oPeak)), Target: "≤ 300 MB", Pass: oPeak > 0 && mb(oPeak) <= 300,
+		Notes: fmt.Sprintf("server process alone, %d SSE clients connected", s.SSEClients)})
+	return nil
+}
+
+func drain(ch chan event) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
+	}
+}

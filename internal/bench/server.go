@@ -1,0 +1,226 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/hooks"
+	_ "rapport/pb_migrations"
+)
+
+// Servers run in child processes (this same binary, re-executed with
+// childEnv set) so that their memory is measured alone and their CPU profile
+// holds server work only; the parent generates data into the data directory
+// first, then hands it over.
+const childEnv = "RAPPORT_BENCH_CHILD"
+
+// Server modes.
+const (
+	modeRapport = "rapport" // Rapport's migrations and every hook
+	modeStock   = "stock"   // PocketBase's system migrations, no hook at all
+)
+
+type childSpec struct {
+	Dir     string `json:"dir"`
+	Mode    string `json:"mode"`
+	Profile string `json:"profile,omitempty"`
+}
+
+// register wires Rapport the way main.go does; the bench servers must run
+// exactly what production runs.
+func register(app core.App) {
+	hooks.Register(app)
+}
+
+// openApp bootstraps the app stored in dir and brings its schema up to date.
+func openApp(dir, mode string) (*core.BaseApp, error) {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
+	if err := app.Bootstrap(); err != nil {
+		return nil, err
+	}
+	var err error
+	if mode == modeRapport {
+		err = app.RunAllMigrations()
+		register(app)
+	} else {
+		err = app.RunSystemMigrations()
+	}
+	if err != nil {
+		app.ResetBootstrapState()
+		return nil, err
+	}
+	return app, nil
+}
+
+// RunChildIfAsked serves a bench data directory when this process was started
+// by the bench as a server, and then never returns. Call it first thing in
+// the bench command (and in TestMain for the tests' binary).
+func RunChildIfAsked() {
+	raw := os.Getenv(childEnv)
+	if raw == "" {
+		return
+	}
+	if err := runChild(raw); err != nil {
+		fmt.Fprintln(os.Stderr, "bench server:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func runChild(raw string) error {
+	var spec childSpec
+	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+		return err
+	}
+	raiseFileLimit()
+	app, err := openApp(spec.Dir, spec.Mode)
+	if err != nil {
+		return err
+	}
+	if spec.Profile != "" {
+		f, err := os.Create(spec.Profile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Listener = ln
+		e.InstallerFunc = nil
+		return e.Next()
+	})
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- apis.Serve(app, apis.ServeConfig{HttpAddr: ln.Addr().String()}) }()
+	fmt.Printf("listening %s\n", ln.Addr())
+
+	// The parent closes our stdin when it is done with us (or dies).
+	stdinClosed := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		close(stdinClosed)
+	}()
+	select {
+	case <-stdinClosed:
+		return nil
+	case err := <-serveErr:
+		return err
+	}
+}
+
+// server is a running child server.
+type server struct {
+	URL  string
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	done chan error
+}
+
+// startServer serves dir in a child process on a loopback port.
+func startServer(dir, mode, profile string) (*server, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	spec, _ := json.Marshal(childSpec{Dir: dir, Mode: mode, Profile: profile})
+	cmd := exec.Command(exe, "bench")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(spec))
+	cmd.Dir = filepath.Dir(dir) // PocketBase's command runner bootstraps ./pb_data: keep it in the temp dir
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, in: in, done: make(chan error, 1)}
+	lines := bufio.NewScanner(out)
+	addr := make(chan string, 1)
+	go func() {
+		for lines.Scan() {
+			if a, ok := strings.CutPrefix(lines.Text(), "listening "); ok {
+				addr <- a
+			}
+		}
+	}()
+	go func() { s.done <- cmd.Wait() }()
+	select {
+	case a := <-addr:
+		s.URL = "http://" + a
+		return s, nil
+	case err := <-s.done:
+		return nil, fmt.Errorf("bench server exited before listening: %v", err)
+	case <-time.After(60 * time.Second):
+		s.stop()
+		return nil, fmt.Errorf("bench server did not start within 60s")
+	}
+}
+
+// stop asks the child to exit and waits for it (its profile is then written).
+func (s *server) stop() {
+	_ = s.in.Close()
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// memory reads the child's resident set now and at its peak, in bytes.
+func (s *server) memory() (rss, peak int64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
+
+// raiseFileLimit lifts RLIMIT_NOFILE to the hard limit: thousands of SSE
+// connections need as many descriptors on each side.
+func raiseFileLimit() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}
