@@ -1,0 +1,369 @@
+// Package syncclient is the reference client of the sync protocol v1
+// (docs/sync.md): a local store of what the user may see, an outbox of
+// mutations with monotonic ids, and the push/pull loop. The tests and the
+// benchmark drive the server through it; app developers can read it as the
+// client algorithm in code.
+//
+// The store only ever holds server state; local edits live in the outbox
+// and View overlays them, so a rejected mutation simply disappears.
+package syncclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"strconv"
+	gosync "sync"
+
+	"rapport/internal/sync"
+)
+
+// Record is a record as the records API returns it.
+type Record = map[string]any
+
+// Client is one app install of one user.
+type Client struct {
+	BaseURL   string
+	Token     string
+	ID        string                                           // clientId
+	Do        func(*http.Request) (*http.Response, error)      // the transport (default http.DefaultClient.Do)
+	NewID     func() string                                    // record ids for creates (default random)
+	PushLimit int                                              // mutations per push (default 100)
+	PullLimit int                                              // changes per pull page (default 500)
+	OnChange  func(collection, id string, r Record, op string) // observes every applied pull change
+
+	mu             gosync.Mutex
+	store          map[string]map[string]Record
+	outbox         []sync.Mutation
+	nextID         int64
+	cursor         string
+	lastMutationID int64
+	outcomes       map[int64]sync.Result
+	rejected       []Rejected
+	tokenExpiresIn int64
+}
+
+// Rejected is an unresolved rejected mutation reported by pull.
+type Rejected struct {
+	sync.Mutation
+	Error map[string]any `json:"error"`
+}
+
+// New is a client for the user whose token is given.
+func New(baseURL, token, clientID string) *Client {
+	return &Client{BaseURL: baseURL, Token: token, ID: clientID, store: map[string]map[string]Record{}, outcomes: map[int64]sync.Result{}}
+}
+
+// ErrRetry wraps a failure after which the same call should simply be
+// retried later (network, 503, out-of-order delivery).
+var ErrRetry = errors.New("syncclient: retry later")
+
+// Create queues the creation of a record and returns its id.
+func (c *Client) Create(collection string, data Record) string {
+	id := c.newID()
+	c.enqueue(sync.Mutation{Op: "create", Collection: collection, RecordID: id, Data: maps.Clone(data)})
+	return id
+}
+
+// Update queues a change of the given fields; base is what the client sees
+// now, so the server can tell someone else's concurrent change.
+func (c *Client) Update(collection, id string, data Record) {
+	base := Record{}
+	if current := c.View(collection, id); current != nil {
+		for f := range data {
+			if v, ok := current[f]; ok {
+				base[f] = v
+			}
+		}
+	}
+	c.enqueue(sync.Mutation{Op: "update", Collection: collection, RecordID: id, Data: maps.Clone(data), Base: base})
+}
+
+// Delete queues the deletion of a record.
+func (c *Client) Delete(collection, id string) {
+	c.enqueue(sync.Mutation{Op: "delete", Collection: collection, RecordID: id})
+}
+
+func (c *Client) enqueue(m sync.Mutation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nextID++
+	m.ID = c.nextID
+	c.outbox = append(c.outbox, m)
+}
+
+func (c *Client) newID() string {
+	if c.NewID != nil {
+		return c.NewID()
+	}
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 15)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// Store returns a copy of the synced data: collection → id → record.
+func (c *Client) Store() map[string]map[string]Record {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]map[string]Record{}
+	for coll, records := range c.store {
+		out[coll] = maps.Clone(records)
+	}
+	return out
+}
+
+// View is a record as the user sees it on the device: the server state with
+// the pending outbox applied on top (nil when absent or deleted).
+func (c *Client) View(collection, id string) Record {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var r Record
+	if s := c.store[collection][id]; s != nil {
+		r = maps.Clone(s)
+	}
+	for _, m := range c.outbox {
+		if m.Collection != collection || m.RecordID != id {
+			continue
+		}
+		switch m.Op {
+		case "create":
+			r = maps.Clone(m.Data)
+			r["id"] = id
+		case "update":
+			if r != nil {
+				maps.Copy(r, m.Data)
+			}
+		case "delete":
+			r = nil
+		}
+	}
+	return r
+}
+
+// Pending is the number of mutations not yet acknowledged by the server.
+func (c *Client) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.outbox)
+}
+
+// Outcomes are the results the server gave, by mutation id.
+func (c *Client) Outcomes() map[int64]sync.Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.outcomes)
+}
+
+// Issued is the number of mutations created so far (ids 1..Issued).
+func (c *Client) Issued() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nextID
+}
+
+// Rejected are the unresolved rejections of the last pull.
+func (c *Client) Rejected() []Rejected {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Rejected(nil), c.rejected...)
+}
+
+// TokenExpiresIn is the auth token's remaining lifetime (seconds) at the
+// last response: refresh the token well before it reaches zero.
+func (c *Client) TokenExpiresIn() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tokenExpiresIn
+}
+
+// Sync pushes the whole outbox, then pulls until up to date.
+func (c *Client) Sync(ctx context.Context) error {
+	if err := c.Push(ctx); err != nil {
+		return err
+	}
+	return c.Pull(ctx)
+}
+
+type pushResponse struct {
+	LastMutationID int64         `json:"lastMutationId"`
+	Results        []sync.Result `json:"results"`
+	TokenExpiresIn int64         `json:"tokenExpiresIn"`
+	Code           string        `json:"code"`
+	Expected       int64         `json:"expected"`
+	Message        string        `json:"message"`
+}
+
+// Push sends the outbox in order, PushLimit mutations at a time, until it
+// is empty. Acknowledged mutations leave the outbox; their results are kept.
+func (c *Client) Push(ctx context.Context) error {
+	limit := c.PushLimit
+	if limit <= 0 {
+		limit = 100
+	}
+	for {
+		c.mu.Lock()
+		batch := append([]sync.Mutation(nil), c.outbox[:min(limit, len(c.outbox))]...)
+		c.mu.Unlock()
+		if len(batch) == 0 {
+			return nil
+		}
+		body, _ := json.Marshal(map[string]any{"clientId": c.ID, "schemaVersion": 1, "mutations": batch})
+		var res pushResponse
+		status, err := c.call(ctx, http.MethodPost, "/api/sync/push", body, &res)
+		if err != nil {
+			return err
+		}
+		c.acknowledge(res)
+		switch status {
+		case http.StatusOK:
+		case http.StatusConflict, http.StatusServiceUnavailable:
+			// out_of_order: a delayed copy of an older push arrived first;
+			// 503: the server stopped part-way. Either way, resend from the
+			// first unacknowledged mutation.
+			return fmt.Errorf("%w: push answered %d %s", ErrRetry, status, res.Message)
+		default:
+			return fmt.Errorf("syncclient: push answered %d %s", status, res.Message)
+		}
+	}
+}
+
+func (c *Client) acknowledge(res pushResponse) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range res.Results {
+		if _, seen := c.outcomes[r.ID]; !seen || !r.Replayed {
+			r.Record = nil
+			c.outcomes[r.ID] = r
+		}
+	}
+	if res.LastMutationID > c.lastMutationID {
+		c.lastMutationID = res.LastMutationID
+	}
+	if res.TokenExpiresIn > 0 {
+		c.tokenExpiresIn = res.TokenExpiresIn
+	}
+	keep := c.outbox[:0]
+	for _, m := range c.outbox {
+		if m.ID > c.lastMutationID {
+			keep = append(keep, m)
+		}
+	}
+	c.outbox = keep
+}
+
+type pullResponse struct {
+	Changes []struct {
+		Collection string `json:"collection"`
+		RecordID   string `json:"recordId"`
+		Op         string `json:"op"`
+		Record     Record `json:"record"`
+	} `json:"changes"`
+	Cursor         string     `json:"cursor"`
+	HasMore        bool       `json:"hasMore"`
+	Reset          bool       `json:"reset"`
+	LastMutationID int64      `json:"lastMutationId"`
+	Rejected       []Rejected `json:"rejected"`
+	TokenExpiresIn int64      `json:"tokenExpiresIn"`
+}
+
+// Pull fetches pages until hasMore is false. On reset the synced data is
+// replaced by the pages that follow; the outbox is kept.
+func (c *Client) Pull(ctx context.Context) error {
+	limit := c.PullLimit
+	if limit <= 0 {
+		limit = 500
+	}
+	for {
+		c.mu.Lock()
+		q := url.Values{"clientId": {c.ID}, "cursor": {c.cursor}, "limit": {strconv.Itoa(limit)}}
+		c.mu.Unlock()
+		var res pullResponse
+		status, err := c.call(ctx, http.MethodGet, "/api/sync/pull?"+q.Encode(), nil, &res)
+		if err != nil {
+			return err
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("syncclient: pull answered %d", status)
+		}
+		c.apply(res)
+		if !res.HasMore {
+			return nil
+		}
+	}
+}
+
+func (c *Client) apply(res pullResponse) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if res.Reset {
+		c.store = map[string]map[string]Record{}
+	}
+	for _, ch := range res.Changes {
+		if c.store[ch.Collection] == nil {
+			c.store[ch.Collection] = map[string]Record{}
+		}
+		if ch.Op == "delete" {
+			delete(c.store[ch.Collection], ch.RecordID)
+		} else {
+			c.store[ch.Collection][ch.RecordID] = ch.Record
+		}
+		if c.OnChange != nil {
+			c.OnChange(ch.Collection, ch.RecordID, ch.Record, ch.Op)
+		}
+	}
+	c.cursor = res.Cursor
+	c.rejected = res.Rejected
+	if res.LastMutationID > c.lastMutationID {
+		c.lastMutationID = res.LastMutationID
+	}
+	if res.TokenExpiresIn > 0 {
+		c.tokenExpiresIn = res.TokenExpiresIn
+	}
+}
+
+// Dismiss resolves a rejected mutation on the server.
+func (c *Client) Dismiss(ctx context.Context, id int64) error {
+	status, err := c.call(ctx, http.MethodDelete, "/api/sync/rejected/"+c.ID+"/"+strconv.FormatInt(id, 10), nil, nil)
+	if err == nil && status != http.StatusNoContent {
+		err = fmt.Errorf("syncclient: dismiss answered %d", status)
+	}
+	return err
+}
+
+// call does one request; transport failures wrap ErrRetry.
+func (c *Client) call(ctx context.Context, method, path string, body []byte, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", c.Token)
+	req.Header.Set("Content-Type", "application/json")
+	do := c.Do
+	if do == nil {
+		do = http.DefaultClient.Do
+	}
+	resp, err := do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrRetry, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrRetry, err)
+	}
+	if out != nil && len(raw) > 0 && json.Unmarshal(raw, out) != nil && resp.StatusCode < 300 {
+		return resp.StatusCode, fmt.Errorf("syncclient: %s %s: bad response %q", method, path, raw)
+	}
+	return resp.StatusCode, nil
+}
