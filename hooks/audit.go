@@ -86,4 +86,3 @@ func writeAudit(e *core.RecordEvent, action string, old *core.Record) error {
 	}
 	return audit.Append(e.App, entry)
 }
-
