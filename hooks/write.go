@@ -61,10 +61,13 @@ func bindWritePipeline(app core.App) {
 
 	app.OnRecordCreate(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: func(e *core.RecordEvent) error {
 		if a := actor.Of(e.Record); a != nil {
+			// Set aside what the client sent: the server derives every
+			// server field from scratch, then compares.
 			sent := map[string]any{}
 			for _, f := range ServerFields[e.Record.Collection().Name] {
 				if v := e.Record.Get(f); !isZero(v) {
 					sent[f] = v
+					e.Record.Set(f, nil)
 				}
 			}
 			e.Record.Set(sentKey, sent)

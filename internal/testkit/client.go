@@ -113,9 +113,15 @@ type File struct {
 // Send is the raw form of Do.
 func (c *Client) Send(as, method, url, contentType string, body io.Reader) Response {
 	c.t.Helper()
+	return c.SendToken(c.Token(as), method, url, contentType, body)
+}
+
+// SendToken sends a request with the given auth token ("" for none).
+func (c *Client) SendToken(token, method, url, contentType string, body io.Reader) Response {
+	c.t.Helper()
 	req := httptest.NewRequest(method, c.org.Expand(url), body)
 	req.Header.Set("content-type", contentType)
-	if token := c.Token(as); token != "" {
+	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
 	rec := httptest.NewRecorder()
