@@ -27,8 +27,8 @@ func TestServerFieldsReadOnly(t *testing.T) {
 
 	for _, tc := range []struct {
 		collection, as, body string
-		field, other        string // a server field and a value the server would not set
-		target              string // update only: an existing record
+		field, other         string // a server field and a value the server would not set
+		target               string // update only: an existing record
 	}{
 		{collection: "customers", as: "rita", body: `{"name":"Dove"}`, field: "team", other: `"{team:east}"`},
 		{collection: "customers", as: "rita", body: `{"name":"Dove"}`, field: "satisfaction_avg", other: `4.5`},
