@@ -63,6 +63,15 @@ func (p *poker) flush() {
 	p.pending, p.timer = nil, nil
 	p.mu.Unlock()
 
+	var listeners []subscriptions.Client
+	for _, client := range p.app.SubscriptionsBroker().Clients() {
+		if client.HasSubscription(Topic) {
+			listeners = append(listeners, client)
+		}
+	}
+	if len(listeners) == 0 || !p.app.IsBootstrapped() {
+		return
+	}
 	seq, err := currentSeq(p.app)
 	if err != nil {
 		p.app.Logger().Warn("sync: poke skipped", "error", err)
@@ -79,10 +88,7 @@ func (p *poker) flush() {
 		}
 		return t
 	}
-	for _, client := range p.app.SubscriptionsBroker().Clients() {
-		if !client.HasSubscription(Topic) {
-			continue
-		}
+	for _, client := range listeners {
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
 		if auth == nil || auth.Collection().Name != "users" || !concerns(auth, changed, team) {
 			continue

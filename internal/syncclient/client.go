@@ -22,6 +22,8 @@ import (
 	"strconv"
 	gosync "sync"
 
+	"github.com/pocketbase/pocketbase/tools/router"
+
 	"rapport/internal/sync"
 )
 
@@ -45,20 +47,30 @@ type Client struct {
 	nextID         int64
 	cursor         string
 	lastMutationID int64
-	outcomes       map[int64]sync.Result
+	outcomes       map[int64]Result
 	rejected       []Rejected
 	tokenExpiresIn int64
+}
+
+// Result is the server's outcome of one mutation.
+type Result struct {
+	ID       int64            `json:"id"`
+	Status   string           `json:"status"` // applied, conflict, rejected
+	Record   Record           `json:"record,omitempty"`
+	Fields   []string         `json:"fields,omitempty"`
+	Error    *router.ApiError `json:"error,omitempty"`
+	Replayed bool             `json:"replayed,omitempty"`
 }
 
 // Rejected is an unresolved rejected mutation reported by pull.
 type Rejected struct {
 	sync.Mutation
-	Error map[string]any `json:"error"`
+	Error *router.ApiError `json:"error"`
 }
 
 // New is a client for the user whose token is given.
 func New(baseURL, token, clientID string) *Client {
-	return &Client{BaseURL: baseURL, Token: token, ID: clientID, store: map[string]map[string]Record{}, outcomes: map[int64]sync.Result{}}
+	return &Client{BaseURL: baseURL, Token: token, ID: clientID, store: map[string]map[string]Record{}, outcomes: map[int64]Result{}}
 }
 
 // ErrRetry wraps a failure after which the same call should simply be
@@ -159,7 +171,7 @@ func (c *Client) Pending() int {
 }
 
 // Outcomes are the results the server gave, by mutation id.
-func (c *Client) Outcomes() map[int64]sync.Result {
+func (c *Client) Outcomes() map[int64]Result {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return maps.Clone(c.outcomes)
@@ -196,12 +208,12 @@ func (c *Client) Sync(ctx context.Context) error {
 }
 
 type pushResponse struct {
-	LastMutationID int64         `json:"lastMutationId"`
-	Results        []sync.Result `json:"results"`
-	TokenExpiresIn int64         `json:"tokenExpiresIn"`
-	Code           string        `json:"code"`
-	Expected       int64         `json:"expected"`
-	Message        string        `json:"message"`
+	LastMutationID int64    `json:"lastMutationId"`
+	Results        []Result `json:"results"`
+	TokenExpiresIn int64    `json:"tokenExpiresIn"`
+	Code           string   `json:"code"`
+	Expected       int64    `json:"expected"`
+	Message        string   `json:"message"`
 }
 
 // Push sends the outbox in order, PushLimit mutations at a time, until it
@@ -253,9 +265,11 @@ func (c *Client) acknowledge(res pushResponse) {
 	if res.TokenExpiresIn > 0 {
 		c.tokenExpiresIn = res.TokenExpiresIn
 	}
+	// the response carries a result for every mutation up to its
+	// lastMutationId that this push sent: those leave the outbox
 	keep := c.outbox[:0]
 	for _, m := range c.outbox {
-		if m.ID > c.lastMutationID {
+		if _, done := c.outcomes[m.ID]; !done || m.ID > res.LastMutationID {
 			keep = append(keep, m)
 		}
 	}

@@ -1,0 +1,148 @@
+package sync_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sort"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"rapport/internal/sync"
+	"rapport/internal/syncclient"
+	"rapport/internal/testkit"
+)
+
+// env is a real HTTP server over a fresh test app with the standard org.
+type env struct {
+	t   testing.TB
+	app *tests.TestApp
+	o   *testkit.Org
+	url string
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	app := testkit.NewApp(t)
+	sync.Register(app)
+	o := testkit.NewOrg(t, app)
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv *httptest.Server
+	se := &core.ServeEvent{App: app, Router: router}
+	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
+		mux, err := e.Router.BuildMux()
+		if err != nil {
+			return err
+		}
+		srv = httptest.NewServer(mux)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return &env{t: t, app: app, o: o, url: srv.URL}
+}
+
+// client is a sync client of user name with a deterministic clientId.
+func (e *env) client(name, clientID string) *syncclient.Client {
+	c := syncclient.New(e.url, e.o.Token(e.t, name), clientID)
+	n := 0
+	c.NewID = func() string { n++; return fmt.Sprintf("%-7.7s%08d", clientID, n) }
+	return c
+}
+
+// call does one JSON request as user name and decodes the answer.
+func (e *env) call(name, method, path string, body any) (int, map[string]any) {
+	e.t.Helper()
+	var r io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		r = bytes.NewReader(raw)
+	}
+	req, _ := http.NewRequest(method, e.url+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if name != "" {
+		req.Header.Set("Authorization", e.o.Token(e.t, name))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	raw, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+// restView lists every synced collection through the records API as user
+// name: what the client must converge to.
+func (e *env) restView(name string) map[string]map[string]syncclient.Record {
+	e.t.Helper()
+	view := map[string]map[string]syncclient.Record{}
+	for _, coll := range sync.Collections {
+		view[coll] = map[string]syncclient.Record{}
+		for page := 1; ; page++ {
+			status, res := e.call(name, "GET", fmt.Sprintf("/api/collections/%s/records?perPage=500&page=%d&skipTotal=1", coll, page), nil)
+			if status != 200 {
+				e.t.Fatalf("list %s as %s: %d %v", coll, name, status, res)
+			}
+			items, _ := res["items"].([]any)
+			for _, it := range items {
+				r := it.(map[string]any)
+				view[coll][r["id"].(string)] = r
+			}
+			if len(items) < 500 {
+				break
+			}
+		}
+	}
+	return view
+}
+
+// converged fails unless c's store equals the REST view of user name.
+func (e *env) converged(name string, c *syncclient.Client) {
+	e.t.Helper()
+	want, got := e.restView(name), c.Store()
+	for _, coll := range sync.Collections {
+		w, g := want[coll], got[coll]
+		for id, r := range w {
+			if !reflect.DeepEqual(g[id], r) {
+				e.t.Errorf("%s: %s/%s: client has %v, REST shows %v", name, coll, id, g[id], r)
+			}
+		}
+		for id := range g {
+			if _, ok := w[id]; !ok {
+				e.t.Errorf("%s: %s/%s: client holds a record REST does not show", name, coll, id)
+			}
+		}
+	}
+}
+
+func mustSync(t testing.TB, c *syncclient.Client) {
+	t.Helper()
+	if err := c.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ids(m map[string]syncclient.Record) []string {
+	out := make([]string, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
