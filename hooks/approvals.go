@@ -139,7 +139,7 @@ func decide(e *core.RecordEvent) error {
 	switch ap.GetString("decision") {
 	case "reject":
 		r.Set("status", "rejected")
-		if t.field == "plan" && !r.GetDateTime("approved_at").IsZero() {
+		if t.field == "plan" && r.GetInt("approved_budget") > 0 {
 			// A rejected budget change leaves the plan approved as it was.
 			r.Set("status", "approved")
 			r.Set("budget", r.GetInt("approved_budget"))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"rapport/internal/actor"
 	"rapport/internal/org"
@@ -35,6 +36,7 @@ func bindPlans(app core.App) {
 			// Server imports (seeding, migrations) may write history as is.
 			if status == "approved" && p.GetInt("approved_budget") == 0 {
 				p.Set("approved_budget", p.GetInt("budget"))
+				p.Set("approved_at", types.NowDateTime())
 			}
 		}
 		return e.Next()
