@@ -12,7 +12,8 @@ import (
 //	_sync_mutations  the stored result of every pushed mutation (replays),
 //	                 with the payload of rejected ones until dismissed
 //	_sync_changes    the change log: one row per (audience, changed record);
-//	                 seq is the pull cursor, (aud, seq) makes a pull a seek
+//	                 seq is the pull cursor, (aud, seq) makes a pull a seek,
+//	                 (rid, seq) finds a record's later changes
 //	_sync_resets     per-user scope epoch: a cursor older than it must reset
 //	_sync_state      counters such as the pruned horizon
 var syncTables = []string{
@@ -42,6 +43,7 @@ var syncTables = []string{
 		at   INTEGER NOT NULL
 	)`,
 	`CREATE INDEX _sync_changes_aud ON _sync_changes (aud, seq)`,
+	`CREATE INDEX _sync_changes_rid ON _sync_changes (rid, seq)`,
 	`CREATE TABLE _sync_resets (
 		user TEXT PRIMARY KEY NOT NULL,
 		seq  INTEGER NOT NULL

@@ -225,11 +225,16 @@ func incrementalPage(e *core.RequestEvent, c cursor, limit int) ([]Change, curso
 	}
 
 	// one change per record, at its last position in the page
-	type ref struct{ coll, id string }
 	lastAt := map[ref]int{}
 	for i, r := range rows {
 		if r.Coll != "" {
 			lastAt[ref{r.Coll, r.Rid}] = i
+		}
+	}
+	// a record changed again further on is sent there, once
+	if hasMore {
+		if err := dropLater(e.App, k, c.Seq, lastAt); err != nil {
+			return nil, c, false, err
 		}
 	}
 	ids := map[string][]string{}
@@ -253,7 +258,7 @@ func incrementalPage(e *core.RequestEvent, c cursor, limit int) ([]Change, curso
 	changes := []Change{}
 	for i, r := range rows {
 		key := ref{r.Coll, r.Rid}
-		if r.Coll == "" || lastAt[key] != i {
+		if at, ok := lastAt[key]; !ok || at != i {
 			continue
 		}
 		if rec := visible[key]; rec != nil {
@@ -263,6 +268,30 @@ func incrementalPage(e *core.RequestEvent, c cursor, limit int) ([]Change, curso
 		}
 	}
 	return changes, c, hasMore, nil
+}
+
+type ref struct{ coll, id string }
+
+// dropLater removes from page the records that have change rows for k after
+// seq: the client will get them there, so a record leaving scope arrives as
+// exactly one delete however the pages fall.
+func dropLater(app core.App, k keys, seq int64, page map[ref]int) error {
+	if len(page) == 0 {
+		return nil
+	}
+	rids := make([]any, 0, len(page))
+	for r := range page {
+		rids = append(rids, r.id)
+	}
+	var later []changeRow
+	err := app.DB().Select("coll", "rid").Distinct(true).From("_sync_changes").
+		Where(dbx.In("rid", rids...)).
+		AndWhere(dbx.NewExp("seq > {:seq}", dbx.Params{"seq": seq})).
+		AndWhere(dbx.In("aud", toAny(k)...)).All(&later)
+	for _, r := range later {
+		delete(page, ref{r.Coll, r.Rid})
+	}
+	return err
 }
 
 // visibleRecords loads the records of coll matching where that the caller

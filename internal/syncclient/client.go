@@ -289,6 +289,7 @@ type pullResponse struct {
 	LastMutationID int64      `json:"lastMutationId"`
 	Rejected       []Rejected `json:"rejected"`
 	TokenExpiresIn int64      `json:"tokenExpiresIn"`
+	Message        string     `json:"message"`
 }
 
 // Pull fetches pages until hasMore is false. On reset the synced data is
@@ -308,7 +309,7 @@ func (c *Client) Pull(ctx context.Context) error {
 			return err
 		}
 		if status != http.StatusOK {
-			return fmt.Errorf("syncclient: pull answered %d", status)
+			return fmt.Errorf("syncclient: pull answered %d %s", status, res.Message)
 		}
 		c.apply(res)
 		if !res.HasMore {
