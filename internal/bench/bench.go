@@ -147,9 +147,11 @@ func Run(cfg Config) (*Report, error) {
 			continue
 		}
 		fmt.Fprintf(cfg.Log, "%s\n", s.id)
+		t := time.Now()
 		if err := s.run(); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.id, err)
 		}
+		fmt.Fprintf(cfg.Log, "%s done in %.1fs\n", s.id, time.Since(t).Seconds())
 	}
 	slices.SortStableFunc(r.report.Rows, func(a, b Row) int { return strings.Compare(a.ID, b.ID) })
 	r.report.Elapsed = time.Since(start).Round(time.Second).String()

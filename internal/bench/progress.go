@@ -3,12 +3,15 @@ package bench
 import (
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
-// progress prints "label n/total" on one line, at most five times a second.
+// progress prints "label n/total" on one line, at most five times a second
+// on a terminal, once at the end otherwise.
 type progress struct {
 	w       io.Writer
+	live    bool
 	label   string
 	n, tot  int
 	last    time.Time
@@ -17,13 +20,18 @@ type progress struct {
 
 func newProgress(w io.Writer, label string, total int) *progress {
 	p := &progress{w: w, label: label, tot: total, started: time.Now()}
-	p.print()
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.live = true
+			p.print()
+		}
+	}
 	return p
 }
 
 func (p *progress) add(n int) {
 	p.n += n
-	if time.Since(p.last) > 200*time.Millisecond {
+	if p.live && time.Since(p.last) > 200*time.Millisecond {
 		p.print()
 	}
 }

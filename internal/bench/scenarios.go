@@ -550,7 +550,7 @@ func (r *run) poke() error {
 	if err != nil {
 		return err
 	}
-	stock, sMiss, sExtra, sPeak, err := phase("expenses", "stock")
+	stock, sMiss, sExtra, sPeak, err := phase("expenses/*", "stock")
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/hooks"
+	rsync "rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
 
@@ -44,6 +45,7 @@ type childSpec struct {
 // exactly what production runs.
 func register(app core.App) {
 	hooks.Register(app)
+	rsync.Register(app)
 }
 
 // openApp bootstraps the app stored in dir and brings its schema up to date.
