@@ -14,9 +14,9 @@ import (
 // Topic is the realtime topic clients subscribe to for pokes.
 const Topic = "sync"
 
-// pokeDelay coalesces the commits of a burst into one poke per client; the
+// PokeDelay coalesces the commits of a burst into one poke per client; the
 // spec allows 250 ms from commit to poke.
-const pokeDelay = 100 * time.Millisecond
+const PokeDelay = 100 * time.Millisecond
 
 // poker tells connected clients "pull now" after commits that touched
 // something they may see. It carries a cursor only, never record data.
@@ -53,7 +53,7 @@ func (p *poker) add(k keys) {
 		p.pending[key] = true
 	}
 	if p.timer == nil {
-		p.timer = time.AfterFunc(pokeDelay, p.flush)
+		p.timer = time.AfterFunc(PokeDelay, p.flush)
 	}
 }
 
