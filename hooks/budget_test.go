@@ -1,0 +1,224 @@
+package hooks_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/budget"
+	"rapport/internal/testkit"
+	"rapport/internal/violation"
+)
+
+// sumsAgree fails unless every plan and budget stores exactly the sums of
+// its expenses.
+func sumsAgree(t testing.TB, app core.App, step string) {
+	t.Helper()
+	for _, collection := range []string{"plans", "budgets"} {
+		records, err := app.FindAllRecords(collection)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range records {
+			var s budget.Sums
+			if collection == "plans" {
+				s, err = budget.PlanSums(app, r.Id)
+			} else {
+				s, err = budget.BudgetSums(app, r)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(r.GetInt("committed")) != s.Committed || int64(r.GetInt("spent")) != s.Spent {
+				t.Errorf("%s: %s %s stores %d/%d, expenses sum to %d/%d", step, collection, r.GetString("name"),
+					r.GetInt("committed"), r.GetInt("spent"), s.Committed, s.Spent)
+			}
+		}
+	}
+}
+
+func TestBudgetMaths(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	plan := mkPlan(t, o, "rita", "approved", 5000)
+	org := mkBudget(t, o, "org", "stop", 10_000)
+	team := mkBudget(t, o, "team", "warn", 10_000, map[string]any{"team": o.Teams["hq"].Id})
+	gifts := mkBudget(t, o, "org", "warn", 10_000, map[string]any{"category": "gift"})
+	eastOnly := mkBudget(t, o, "team", "stop", 10_000, map[string]any{"team": o.Teams["east"].Id})
+	visitDone(t, o, "rita", dayAt(0))
+
+	// want checks committed/spent (yuan) of the plan and the org, team,
+	// gift and east budgets after a step.
+	want := func(step string, planC, planS, giftC int64) {
+		t.Helper()
+		sumsAgree(t, app, step)
+		for _, w := range []struct {
+			r    *core.Record
+			c, s int64
+		}{{plan, planC, planS}, {org, planC, planS}, {team, planC, planS}, {gifts, giftC, giftC}, {eastOnly, 0, 0}} {
+			r := reload(t, app, w.r.Collection().Name, w.r.Id)
+			if int64(r.GetInt("committed")) != testkit.Yuan(w.c) || (w.r != gifts && int64(r.GetInt("spent")) != testkit.Yuan(w.s)) {
+				t.Errorf("%s: %s %s committed/spent %d/%d, want %d/%d yuan", step, r.Collection().Name, r.GetString("name"),
+					r.GetInt("committed")/100, r.GetInt("spent")/100, w.c, w.s)
+			}
+		}
+	}
+	do := func(as, method, url string, body any) {
+		t.Helper()
+		if res := c.Do(as, method, url, body); res.Status >= 300 {
+			t.Fatalf("%s %s %s: %s", as, method, url, res.Body)
+		}
+	}
+	expense := func(id string) string { return "/api/collections/expenses/records/" + id }
+	decide := func(as, id, decision string) {
+		t.Helper()
+		do(as, "POST", approvalURL, map[string]any{"expense": id, "decision": decision})
+	}
+
+	x1 := mkExpense(t, o, plan, 150)
+	want("draft", 0, 0, 0)
+	do("rita", "PATCH", expense(x1.Id), submit)
+	want("submit", 150, 0, 0)
+	decide("mia", x1.Id, "approve")
+	want("approve", 150, 150, 0)
+	do("fay", "PATCH", expense(x1.Id), `{"status":"paid"}`)
+	want("pay", 150, 150, 0)
+
+	x2 := mkExpense(t, o, plan, 100)
+	do("rita", "PATCH", expense(x2.Id), submit)
+	want("second submit", 250, 150, 0)
+	do("rita", "PATCH", expense(x2.Id), `{"status":"draft"}`)
+	want("withdraw", 150, 150, 0)
+	do("rita", "PATCH", expense(x2.Id), `{"amount":12000}`)
+	do("rita", "PATCH", expense(x2.Id), submit)
+	want("edit and resubmit", 270, 150, 0)
+	decide("mia", x2.Id, "reject")
+	want("reject", 150, 150, 0)
+	do("rita", "PATCH", expense(x2.Id), `{"status":"draft"}`)
+	want("reopen", 150, 150, 0)
+
+	x3 := mkExpense(t, o, plan, 50, map[string]any{"category": "gift"})
+	do("rita", "PATCH", expense(x3.Id), submit)
+	want("gift", 200, 150, 50)
+	do("rita", "PATCH", expense(x3.Id), `{"status":"draft"}`)
+	do("rita", "DELETE", expense(x3.Id), nil)
+	want("draft delete", 150, 150, 0)
+
+	// rita moves to the east team: her expenses follow into east's budget.
+	o.MoveUser(t, "rita", "east")
+	sumsAgree(t, app, "team move")
+	if r := reload(t, app, "budgets", eastOnly.Id); r.GetInt("committed") != int(testkit.Yuan(150)) {
+		t.Errorf("east budget after the move: %d", r.GetInt("committed"))
+	}
+}
+
+// Two submissions that together exceed a stop budget: exactly one wins,
+// because the check reads through the write's (single-writer) transaction.
+func TestParallelSubmitsAgainstStopBudget(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	plan := mkPlan(t, o, "rita", "approved", 10_000)
+	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
+	for round, category := range []string{"meal", "gift", "travel", "transport", "event", "entertainment"} {
+		b := mkBudget(t, o, "org", "stop", 1000, map[string]any{"category": category})
+		drafts := []*core.Record{
+			reload(t, app, "expenses", mkExpense(t, o, plan, 600, map[string]any{"category": category}).Id),
+			reload(t, app, "expenses", mkExpense(t, o, plan, 600, map[string]any{"category": category, "description": "second"}).Id),
+		}
+		errs := make([]error, len(drafts))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, x := range drafts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				x.Set("status", "submitted")
+				errs[i] = testkit.Save(app, o.Users["rita"], x)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			if err == nil {
+				wins++
+			} else if _, code := violation.Code(err); code != "budget_exceeded" {
+				t.Errorf("round %d: %v", round, err)
+			}
+		}
+		if wins != 1 {
+			t.Errorf("round %d: %d submissions won, want exactly 1 (%v)", round, wins, errs)
+		}
+		if r := reload(t, app, "budgets", b.Id); r.GetInt("committed") != int(testkit.Yuan(600)) {
+			t.Errorf("round %d: committed %d", round, r.GetInt("committed"))
+		}
+	}
+	sumsAgree(t, app, "parallel")
+}
+
+// The same rules answer on every write path: REST, batch, superuser
+// (dashboard), and an actor-stamped save (the sync push).
+func TestOneEngineEveryPath(t *testing.T) {
+	setup := func(t testing.TB, o *testkit.Org) {
+		plan := ref(o, "p", mkPlan(t, o, "rita", "approved", 5000))
+		mkBudget(t, o, "org", "stop", 250)
+		ref(o, "x", mkExpense(t, o, plan, 150))
+		ref(o, "y", mkExpense(t, o, plan, 150, map[string]any{"description": "second"}))
+	}
+	stillDraft := func(t testing.TB, o *testkit.Org) {
+		for _, k := range []string{"x", "y"} {
+			if s := reload(t, o.App, "expenses", o.Refs[k]).GetString("status"); s != "draft" {
+				t.Errorf("%s is %s after a failed batch", k, s)
+			}
+		}
+		sumsAgree(t, o.App, "batch")
+	}
+	batch := func(requests ...string) string {
+		return `{"requests":[` + strings.Join(requests, ",") + `]}`
+	}
+	patch := func(key, body string) string {
+		return `{"method":"PATCH","url":"/api/collections/expenses/records/{` + key + `}","body":` + body + `}`
+	}
+	for _, c := range []testkit.Case{
+		{Name: "batch: two submits over a stop budget fail together", As: "rita", Method: "POST", URL: "/api/batch",
+			Body: batch(patch("x", submit), patch("y", submit)), Setup: setup,
+			Status: 400, Contains: []string{"budget_exceeded", "100.00 CNY left"}, Check: stillDraft},
+		{Name: "batch: one submit fits", As: "rita", Method: "POST", URL: "/api/batch",
+			Body: batch(patch("x", submit)), Setup: setup, Status: 200, Contains: []string{`"status":"submitted"`}},
+		{Name: "batch: locked content", As: "rita", Method: "POST", URL: "/api/batch",
+			Body: batch(patch("x", submit), patch("x", `{"amount":1}`)), Setup: setup, Status: 400, Contains: []string{`"locked"`}},
+		{Name: "batch: approving by PATCH", As: "mia", Method: "POST", URL: "/api/batch",
+			Body: batch(patch("x", `{"status":"approved"}`)), Setup: setup, Status: 400, Contains: []string{"invalid_transition"}},
+		{Name: "superuser: stop budget", As: "superuser", Method: "PATCH", URL: expenseURL, Body: submit,
+			Setup: then(setup, func(t testing.TB, o *testkit.Org) {
+				y := reload(t, o.App, "expenses", o.Refs["y"])
+				y.Set("status", "submitted")
+				if err := testkit.Save(o.App, o.Users["rita"], y); err != nil {
+					t.Fatal(err)
+				}
+			}), Status: 400, Contains: []string{`"amount":{"code":"budget_exceeded"`}},
+		{Name: "superuser: outside the plan period", As: "superuser", Method: "PATCH", URL: expenseURL, Body: `{"status":"submitted","incurred_on":"2020-01-01"}`,
+			Setup: setup, Status: 400, Contains: []string{`"code":"outside_plan_period"`}},
+	} {
+		c.Run(t)
+	}
+
+	// The sync push saves with the caller stamped: same answers.
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	setup(t, o)
+	x := reload(t, app, "expenses", o.Refs["x"])
+	x.Set("status", "approved")
+	if _, code := violation.Code(testkit.Save(app, o.Users["rita"], x)); code != "invalid_transition" {
+		t.Errorf("actor save to approved: %q", code)
+	}
+	x.Set("status", "submitted")
+	x.Set("currency", "USD")
+	if _, code := violation.Code(testkit.Save(app, o.Users["rita"], x)); code != "currency_mismatch" {
+		t.Errorf("actor save in USD: %q", code)
+	}
+}
