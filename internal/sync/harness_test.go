@@ -27,6 +27,7 @@ type env struct {
 	app *tests.TestApp
 	o   *testkit.Org
 	url string
+	ids int // record ids handed to clients
 }
 
 func newEnv(t testing.TB) *env {
@@ -58,8 +59,7 @@ func newEnv(t testing.TB) *env {
 // client is a sync client of user name with a deterministic clientId.
 func (e *env) client(name, clientID string) *syncclient.Client {
 	c := syncclient.New(e.url, e.o.Token(e.t, name), clientID)
-	n := 0
-	c.NewID = func() string { n++; return fmt.Sprintf("%-7.7s%08d", clientID, n) }
+	c.NewID = func() string { e.ids++; return fmt.Sprintf("r%014d", e.ids) }
 	return c
 }
 

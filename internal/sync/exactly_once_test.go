@@ -1,0 +1,134 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	gosync "sync"
+	"testing"
+
+	"rapport/internal/syncclient"
+)
+
+// lossy loses the response of the first n requests after the server acted.
+type lossy struct{ n int }
+
+func (l *lossy) Do(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || l.n == 0 {
+		return resp, err
+	}
+	l.n--
+	discard(resp)
+	return nil, errFaulty
+}
+
+func TestExactlyOnce(t *testing.T) {
+	t.Run("response lost after commit", func(t *testing.T) {
+		e := newEnv(t)
+		acme := e.o.Customers["rita"].Id
+		rita := e.client("rita", "ritaphone01")
+		rita.Do = (&lossy{n: 1}).Do
+		v := rita.Create("visits", map[string]any{"customer": acme})
+		rita.Update("visits", v, map[string]any{"notes": "one"})
+		rita.Create("plans", plan(e.o.Customers["rob"].Id)) // rejected: not_owner
+		if err := rita.Push(context.Background()); !errors.Is(err, syncclient.ErrRetry) {
+			t.Fatalf("first push: %v", err)
+		}
+		if rita.Pending() != 3 {
+			t.Fatalf("pending after a lost response: %d", rita.Pending())
+		}
+		mustSync(t, rita)
+		out := rita.Outcomes()
+		if out[1].Status != "applied" || out[2].Status != "applied" || out[3].Status != "rejected" || !out[1].Replayed {
+			t.Fatalf("outcomes after the retry: %+v", out)
+		}
+		saved, _ := e.app.FindRecordById("visits", v)
+		if n, _ := e.app.CountRecords("visits"); n != 1 || saved.GetInt("version") != 2 {
+			t.Fatalf("%d visits, version %d: something ran twice", n, saved.GetInt("version"))
+		}
+		if len(rita.Rejected()) != 1 {
+			t.Fatalf("rejections: %+v", rita.Rejected())
+		}
+	})
+
+	t.Run("duplicate pushes at once", func(t *testing.T) {
+		e := newEnv(t)
+		acme := e.o.Customers["rita"].Id
+		var muts []map[string]any
+		muts = append(muts, map[string]any{"id": 1, "op": "create", "collection": "visits", "recordId": "v00000000000000", "data": map[string]any{"customer": acme}})
+		for i := 2; i <= 30; i++ {
+			muts = append(muts, map[string]any{"id": i, "op": "update", "collection": "visits", "recordId": "v00000000000000",
+				"data": map[string]any{"notes": fmt.Sprint(i)}})
+		}
+		body := map[string]any{"clientId": "ritaphone01", "mutations": muts}
+		var wg gosync.WaitGroup
+		responses := make([]map[string]any, 3)
+		for i := range responses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status, res := e.call("rita", "POST", "/api/sync/push", body)
+				if status != 200 {
+					t.Errorf("concurrent push: %d %v", status, res)
+				}
+				responses[i] = res
+			}()
+		}
+		wg.Wait()
+		fresh := map[float64]int{}
+		for _, res := range responses {
+			for _, r := range res["results"].([]any) {
+				r := r.(map[string]any)
+				if r["replayed"] != true {
+					fresh[r["id"].(float64)]++
+				}
+			}
+		}
+		for id := 1; id <= 30; id++ {
+			if fresh[float64(id)] != 1 {
+				t.Errorf("mutation %d ran %d times", id, fresh[float64(id)])
+			}
+		}
+		if v, _ := e.app.FindRecordById("visits", "v00000000000000"); v.GetInt("version") != 30 {
+			t.Fatalf("version %d after 1 create and 29 updates", v.GetInt("version"))
+		}
+	})
+
+	t.Run("reordered pushes", func(t *testing.T) {
+		e := newEnv(t)
+		acme := e.o.Customers["rita"].Id
+		m := func(id int) map[string]any {
+			return map[string]any{"id": id, "op": "create", "collection": "visits", "recordId": fmt.Sprintf("v%014d", id), "data": map[string]any{"customer": acme}}
+		}
+		push := func(ids ...int) (int, map[string]any) {
+			var muts []map[string]any
+			for _, id := range ids {
+				muts = append(muts, m(id))
+			}
+			return e.call("rita", "POST", "/api/sync/push", map[string]any{"clientId": "ritaphone01", "mutations": muts})
+		}
+		if status, _ := push(1, 2); status != 200 {
+			t.Fatal(status)
+		}
+		if status, res := push(5, 6); status != 409 || res["expected"].(float64) != 3 {
+			t.Fatalf("a later push first: %d %v", status, res)
+		}
+		if status, res := push(3, 4, 5, 6); status != 200 || res["lastMutationId"].(float64) != 6 {
+			t.Fatalf("in order: %d %v", status, res)
+		}
+		status, res := push(1, 2, 3) // a late copy of an old push
+		if status != 200 || res["lastMutationId"].(float64) != 6 {
+			t.Fatalf("late copy: %d %v", status, res)
+		}
+		for _, r := range res["results"].([]any) {
+			if r.(map[string]any)["replayed"] != true {
+				t.Fatalf("late copy ran again: %v", r)
+			}
+		}
+		if n, _ := e.app.CountRecords("visits"); n != 6 {
+			t.Fatalf("%d visits, want 6", n)
+		}
+	})
+}
