@@ -1,0 +1,68 @@
+package approval_test
+
+import (
+	"slices"
+	"testing"
+
+	"rapport/internal/approval"
+	"rapport/internal/testkit"
+)
+
+func TestChain(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	names := func(requester string) []string {
+		var out []string
+		for _, u := range approval.For(app, o.Users[requester].Id).Chain {
+			out = append(out, u.GetString("name"))
+		}
+		return out
+	}
+	set := func(user, field string, value any) {
+		u := o.Reload(t, o.Users[user])
+		u.Set(field, value)
+		if err := app.Save(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(requester string, want ...string) {
+		t.Helper()
+		if got := names(requester); !slices.Equal(got, want) {
+			t.Errorf("chain of %s: %v, want %v", requester, got, want)
+		}
+	}
+
+	check("rita", "mia", "max", "dana")
+	check("mia", "max", "dana") // she manages her own team: the parent's manager
+	check("ed", "eve", "dana")
+	check("dana") // top of the tree
+	check("fay", "dana")
+
+	set("rita", "manager", o.Users["eve"].Id) // an explicit manager overrides the team
+	check("rita", "eve", "dana")
+	set("rita", "manager", "")
+
+	set("max", "active", false) // inactive users are skipped, the walk goes on
+	check("rita", "mia", "dana")
+	set("max", "active", true)
+
+	set("dana", "manager", o.Users["mia"].Id) // a cycle ends the chain
+	check("rita", "mia", "max", "dana")
+	check("max", "dana", "mia")
+}
+
+func TestFinanceIsDeterministic(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	testkit.MustCreate(t, app, nil, "users", map[string]any{"name": "fin2", "role": "finance", "active": true,
+		"email": "fin2@example.com", "password": "password123", "passwordConfirm": "password123"})
+	for range 3 {
+		if id, err := approval.For(app, o.Users["rita"].Id).Finance(); err != nil || id != o.Users["fay"].Id {
+			t.Fatalf("finance: %s %v", id, err)
+		}
+	}
+	// The requester is never their own approver.
+	if id, _ := approval.For(app, o.Users["fay"].Id).Finance(); id == o.Users["fay"].Id {
+		t.Error("fay routed to herself")
+	}
+}
