@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"rapport/internal/testkit"
 )
 
@@ -214,4 +213,3 @@ func TestPlanBudgetChange(t *testing.T) {
 		t.Fatalf("expense under the new budget: %s", res.Body)
 	}
 }
-

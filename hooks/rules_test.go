@@ -313,16 +313,16 @@ func TestTransitions(t *testing.T) {
 
 		// budgets
 		{Name: "budget_below_committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":9999}`,
-			Setup: then(expenseIn("submitted"), func(t testing.TB, o *testkit.Org) { ref(o, "b", mkBudget(t, o, "org", "stop", 1000)) }),
+			Setup:  then(expenseIn("submitted"), func(t testing.TB, o *testkit.Org) { ref(o, "b", mkBudget(t, o, "org", "stop", 1000)) }),
 			Status: 400, Contains: []string{`"amount":{"code":"budget_below_committed"`, "100.00 CNY committed", "99.99 CNY"}},
 		{Name: "budget lowered to its committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":10000}`,
 			Setup: func(t testing.TB, o *testkit.Org) { ref(o, "b", mkBudget(t, o, "org", "stop", 1000)) }, Status: 200},
 		{Name: "budget period_start must start its period", As: "fay", Method: "POST", URL: "/api/collections/budgets/records",
-			Body: `{"name":"Q","scope":"org","period":"quarter","period_start":"2026-02-01","amount":100}`,
+			Body:   `{"name":"Q","scope":"org","period":"quarter","period_start":"2026-02-01","amount":100}`,
 			Status: 400, Contains: []string{`"period_start":{"code":"invalid_period_start"`}},
 		{Name: "budget period_end and sums are computed", As: "fay", Method: "POST", URL: "/api/collections/budgets/records",
-			Body: `{"name":"Q","scope":"team","team":"{team:sales}","period":"year","period_start":"` + dayAt(0)[:4] + `-01-01","amount":100000}`,
-			Setup: expenseIn("approved"),
+			Body:   `{"name":"Q","scope":"team","team":"{team:sales}","period":"year","period_start":"` + dayAt(0)[:4] + `-01-01","amount":100000}`,
+			Setup:  expenseIn("approved"),
 			Status: 200, Contains: []string{`"period_end":"` + dayAt(0)[:4] + `-12-31"`, `"committed":10000`, `"spent":10000`, `"warn_at_percent":80`, `"on_exceed":"stop"`}},
 	} {
 		c.Run(t)
