@@ -24,15 +24,17 @@ type plan struct{ ID, Customer string }
 // world is the organisation the generator built: enough to drive every
 // scenario and to know who is entitled to see what.
 type world struct {
-	Reps    []person
-	Staff   []person            // managers and directors, every level
-	Viewers map[string][]string // team id → users who may view its records
-	Plans   map[string][]plan   // rep id → approved plans
-	Drafts  map[string][]string // rep id → draft expenses (for edits)
-	Big     person              // the rep of the initial-sync scenario
-	Today   string              // org-local day for incurred_on
-	Records int                 // business records created
-	Notes   []string            // what did not go as planned (e.g. rules refusing)
+	Reps         []person
+	Staff        []person            // managers and directors, every level
+	Tokens       map[string]string   // user id → auth token
+	Viewers      map[string][]string // team id → users who may view its records
+	Plans        map[string][]plan   // rep id → approved plans
+	Drafts       map[string][]string // rep id → draft expenses (for edits)
+	Big          person              // the rep of the initial-sync scenario
+	Today        string              // org-local day for incurred_on
+	Records      int                 // business records created
+	PasswordHash string              // every generated user's
+	Notes        []string            // what did not go as planned (e.g. rules refusing)
 }
 
 // shape says how much to generate.
@@ -64,7 +66,7 @@ func generate(app core.App, s shape, log io.Writer) (*world, error) {
 	now := time.Now()
 	today := settings.Today(now)
 	g := &gen{app: app, log: log, w: &world{
-		Viewers: map[string][]string{}, Plans: map[string][]plan{}, Drafts: map[string][]string{}, Today: today,
+		Viewers: map[string][]string{}, Tokens: map[string]string{}, Plans: map[string][]plan{}, Drafts: map[string][]string{}, Today: today,
 	}}
 	g.period = [2]string{today[:4] + "-01-01", today[:4] + "-12-31"}
 	if err := g.org(s); err != nil {
@@ -73,6 +75,7 @@ func generate(app core.App, s shape, log io.Writer) (*world, error) {
 	if err := g.work(s); err != nil {
 		return nil, fmt.Errorf("generate work: %w", err)
 	}
+	g.w.PasswordHash = g.hash
 	return g.w, nil
 }
 
@@ -126,6 +129,7 @@ func (g *gen) user(app core.App, name, role, team string, limitYuan int64) (*cor
 
 func (g *gen) person(u *core.Record) (person, error) {
 	tok, err := u.NewAuthToken()
+	g.w.Tokens[u.Id] = tok
 	return person{ID: u.Id, Token: tok, Team: u.GetString("team")}, err
 }
 

@@ -11,36 +11,25 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/pocketbase/pocketbase/core"
 )
 
 // run is the state of one bench run.
 type run struct {
-	cfg    Config
-	root   string
-	report *Report
-	world  *world
-	stock  *loadResult // stock REST create, measured once, shared by P1 and P2
+	cfg        Config
+	root       string
+	report     *Report
+	world      *world
+	stockWorld *stockWorld
+	stock      *loadResult // stock REST create, measured once, shared by P1 and P2
 }
 
 func (r *run) dir(name string) string { return filepath.Join(r.root, name) }
 
-// prepare builds the data directories: a stock one with a plain collection
-// and Rapport's with the generated organisation (and, for P3, the history
-// of a long-running change log).
+// prepare builds the data directories: Rapport's with the generated
+// organisation (and, for P3, the history of a long-running change log), and
+// a stock one (stock.go).
 func (r *run) prepare(changeLog bool) error {
 	s := r.cfg.Sizes
-	stock, err := openApp(r.dir("stock"), modeStock)
-	if err != nil {
-		return err
-	}
-	err = createPlain(stock)
-	stock.ResetBootstrapState()
-	if err != nil {
-		return err
-	}
-
 	fmt.Fprintf(r.cfg.Log, "generating data (%s sizes)\n", s.Name)
 	app, err := openApp(r.dir("rapport"), modeRapport)
 	if err != nil {
@@ -59,26 +48,16 @@ func (r *run) prepare(changeLog bool) error {
 			return fmt.Errorf("change log: %w", err)
 		}
 	}
-	return nil
-}
 
-// createPlain makes the baseline's collection: the fields of an expense as
-// plain values, no rule (anyone may create), no index, no hook.
-func createPlain(app core.App) error {
-	c := core.NewBaseCollection("plain")
-	c.Fields.Add(
-		&core.TextField{Name: "plan"},
-		&core.TextField{Name: "category"},
-		&core.NumberField{Name: "amount"},
-		&core.TextField{Name: "currency"},
-		&core.TextField{Name: "incurred_on"},
-		&core.TextField{Name: "description"},
-		&core.TextField{Name: "status"},
-		&core.AutodateField{Name: "created", OnCreate: true},
-		&core.AutodateField{Name: "updated", OnCreate: true, OnUpdate: true},
-	)
-	c.CreateRule = new(string)
-	return app.Save(c)
+	stock, err := openApp(r.dir("stock"), modeStock)
+	if err != nil {
+		return err
+	}
+	defer stock.ResetBootstrapState()
+	if r.stockWorld, err = buildStock(stock, r.world); err != nil {
+		return fmt.Errorf("stock data: %w", err)
+	}
+	return nil
 }
 
 // stockCreate measures REST creates on the plain collection of a stock
@@ -466,104 +445,133 @@ func spread(ns []int) string {
 
 // ---------------------------------------------------------------- P5
 
+// fanout is one side of P5: a server, the topic its clients subscribe to,
+// how a client of a user authenticates, and the commit a rep makes.
+type fanout struct {
+	label, dir, mode, topic string
+	token                   func(userId string) string
+	commit                  func(c *client, rep person, i int) error
+}
+
 // poke: thousands of realtime clients; each commit must reach every client
 // of every user who may see the change. Rapport's `sync` poke against stock
-// record subscriptions on `expenses`.
+// PocketBase record subscriptions on a stock server (stock.go), where every
+// change is checked against an API rule of the same shape for each client.
 func (r *run) poke() error {
+	s := r.cfg.Sizes
+	ours, err := r.fanout(fanout{label: "sync", dir: r.dir("rapport"), mode: modeRapport, topic: "sync",
+		token: func(id string) string { return r.world.Tokens[id] },
+		commit: func(c *client, rep person, i int) error {
+			drafts := r.world.Drafts[rep.ID]
+			return c.do(http.MethodPatch, "/api/collections/expenses/records/"+drafts[i%len(drafts)], rep.Token,
+				map[string]any{"description": fmt.Sprintf("Poke %d", i)}, nil)
+		}})
+	if err != nil {
+		return err
+	}
+	stock, err := r.fanout(fanout{label: "stock", dir: r.dir("stock"), mode: modeStock, topic: "feed/*",
+		token: func(id string) string { return r.stockWorld.Tokens[id] },
+		commit: func(c *client, rep person, i int) error {
+			return c.do(http.MethodPatch, "/api/collections/feed/records/"+r.stockWorld.Feed[rep.ID], r.stockWorld.Tokens[rep.ID],
+				map[string]any{"note": fmt.Sprintf("Poke %d", i)}, nil)
+		}})
+	if err != nil {
+		return err
+	}
+	p99, sp99 := ms(percentile(ours.lat, 99)), ms(percentile(stock.lat, 99))
+	r.add(Row{ID: "P5", What: "commit → poke p99", Ours: p99, Baseline: sp99, Unit: "ms", Ratio: ratio(sp99, p99),
+		Target: "p99 ≤ 500 ms", Pass: len(ours.lat) > 0 && p99 <= 500 && ours.missing == 0,
+		Notes: fmt.Sprintf("%d SSE clients, %d commits, %d deliveries timed; p50 %.1f ms (stock %.1f ms); missed %d (stock %d); to non-entitled %d (stock %d)",
+			s.SSEClients, s.Commits, len(ours.lat), ms(percentile(ours.lat, 50)), ms(percentile(stock.lat, 50)),
+			ours.missing, stock.missing, ours.extra, stock.extra)})
+	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
+	r.add(Row{ID: "P5", What: "server memory (peak RSS)", Ours: mb(ours.peak), Baseline: mb(stock.peak), Unit: "MB",
+		Ratio: ratio(mb(stock.peak), mb(ours.peak)), Target: "≤ 300 MB", Pass: ours.peak > 0 && mb(ours.peak) <= 300,
+		Notes: fmt.Sprintf("server process alone, %d SSE clients connected", s.SSEClients)})
+	return nil
+}
+
+type fanoutResult struct {
+	lat            []time.Duration
+	missing, extra int
+	peak           int64
+}
+
+// fanout connects s.SSEClients subscribers spread over every rep and
+// manager, then times s.Commits commits one after the other: from sending
+// the write to each entitled client's message.
+func (r *run) fanout(f fanout) (fanoutResult, error) {
+	var out fanoutResult
 	s := r.cfg.Sizes
 	users := append(slices.Clone(r.world.Reps), r.world.Staff...)
 	tokens := make([]string, s.SSEClients)
 	clientsOf := map[string][]int{}
 	for k := range tokens {
 		u := users[k%len(users)]
-		tokens[k] = u.Token
+		tokens[k] = f.token(u.ID)
 		clientsOf[u.ID] = append(clientsOf[u.ID], k)
 	}
-	phase := func(topic, label string) (lat []time.Duration, missing, extra int, peak int64, err error) {
-		srv, err := r.rapport("P5-" + label)
-		if err != nil {
-			return nil, 0, 0, 0, err
-		}
-		defer srv.stop()
-		bar := newProgress(r.cfg.Log, fmt.Sprintf("%d realtime clients on %q", s.SSEClients, topic), s.SSEClients)
-		subs, err := subscribe(srv.URL, tokens, topic, 64, bar)
-		bar.done()
-		if err != nil {
-			return nil, 0, 0, 0, err
-		}
-		defer subs.close()
-		c := newClient(srv.URL, 1)
-		for i := range s.Commits {
-			rep := r.world.Reps[(i*7919)%len(r.world.Reps)]
-			drafts := r.world.Drafts[rep.ID]
-			expected := map[int]bool{}
-			for _, u := range append([]string{rep.ID}, r.world.Viewers[rep.Team]...) {
-				for _, k := range clientsOf[u] {
-					expected[k] = true
-				}
-			}
-			drain(subs.Events)
-			t0 := time.Now()
-			if err := c.do(http.MethodPatch, "/api/collections/expenses/records/"+drafts[i%len(drafts)], rep.Token,
-				map[string]any{"description": fmt.Sprintf("Poke %d", i)}, nil); err != nil {
-				return nil, 0, 0, 0, err
-			}
-			got := map[int]bool{}
-			deadline := time.After(5 * time.Second)
-		collect:
-			for len(got) < len(expected) {
-				select {
-				case ev := <-subs.Events:
-					if ev.Name != topic && !strings.HasPrefix(ev.Name, topic+"/") {
-						continue
-					}
-					if !expected[ev.Sub] {
-						extra++
-					} else if !got[ev.Sub] {
-						got[ev.Sub] = true
-						lat = append(lat, ev.At.Sub(t0))
-					}
-				case <-deadline:
-					break collect
-				}
-			}
-			missing += len(expected) - len(got)
-			// anything else this commit sends to someone not entitled
-			settle := time.After(50 * time.Millisecond)
-		extras:
-			for {
-				select {
-				case ev := <-subs.Events:
-					if !expected[ev.Sub] {
-						extra++
-					}
-				case <-settle:
-					break extras
-				}
-			}
-		}
-		_, peak = srv.memory()
-		return lat, missing, extra, peak, nil
-	}
-
-	ours, oMiss, oExtra, oPeak, err := phase("sync", "sync")
+	srv, err := startServer(f.dir, f.mode, r.profile("P5", f.label))
 	if err != nil {
-		return err
+		return out, err
 	}
-	stock, sMiss, sExtra, sPeak, err := phase("expenses/*", "stock")
+	defer srv.stop()
+	bar := newProgress(r.cfg.Log, fmt.Sprintf("%d realtime clients on %q", s.SSEClients, f.topic), s.SSEClients)
+	subs, err := subscribe(srv.URL, tokens, f.topic, 64, bar)
+	bar.done()
 	if err != nil {
-		return err
+		return out, err
 	}
-	p99, sp99 := ms(percentile(ours, 99)), ms(percentile(stock, 99))
-	r.add(Row{ID: "P5", What: "commit → poke p99", Ours: p99, Baseline: sp99, Unit: "ms", Ratio: ratio(sp99, p99),
-		Target: "p99 ≤ 500 ms", Pass: len(ours) > 0 && p99 <= 500 && oMiss == 0,
-		Notes: fmt.Sprintf("%d SSE clients, %d commits, %d deliveries timed; p50 %.1f ms (stock %.1f ms); missed %d (stock %d); to non-entitled %d (stock %d)",
-			s.SSEClients, s.Commits, len(ours), ms(percentile(ours, 50)), ms(percentile(stock, 50)), oMiss, sMiss, oExtra, sExtra)})
-	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
-	r.add(Row{ID: "P5", What: "server memory (peak RSS)", Ours: mb(oPeak), Baseline: mb(sPeak), Unit: "MB",
-		Ratio: ratio(mb(sPeak), mb(oPeak)), Target: "≤ 300 MB", Pass: oPeak > 0 && mb(oPeak) <= 300,
-		Notes: fmt.Sprintf("server process alone, %d SSE clients connected", s.SSEClients)})
-	return nil
+	defer subs.close()
+	c := newClient(srv.URL, 1)
+	for i := range s.Commits {
+		rep := r.world.Reps[(i*7919)%len(r.world.Reps)]
+		expected := map[int]bool{}
+		for _, u := range append([]string{rep.ID}, r.world.Viewers[rep.Team]...) {
+			for _, k := range clientsOf[u] {
+				expected[k] = true
+			}
+		}
+		drain(subs.Events)
+		t0 := time.Now()
+		if err := f.commit(c, rep, i); err != nil {
+			return out, err
+		}
+		got := map[int]bool{}
+		deadline := time.After(5 * time.Second)
+	collect:
+		for len(got) < len(expected) {
+			select {
+			case ev := <-subs.Events:
+				switch {
+				case ev.Name != f.topic:
+				case !expected[ev.Sub]:
+					out.extra++
+				case !got[ev.Sub]:
+					got[ev.Sub] = true
+					out.lat = append(out.lat, ev.At.Sub(t0))
+				}
+			case <-deadline:
+				break collect
+			}
+		}
+		out.missing += len(expected) - len(got)
+		// anything else this commit sends to someone not entitled
+		settle := time.After(50 * time.Millisecond)
+	extras:
+		for {
+			select {
+			case ev := <-subs.Events:
+				if ev.Name == f.topic && !expected[ev.Sub] {
+					out.extra++
+				}
+			case <-settle:
+				break extras
+			}
+		}
+	}
+	_, out.peak = srv.memory()
+	return out, nil
 }
 
 func drain(ch chan event) {

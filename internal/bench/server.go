@@ -89,6 +89,11 @@ func runChild(raw string) error {
 		return err
 	}
 	raiseFileLimit()
+	if spec.Mode == modeStock {
+		// apis.Serve applies every registered app migration: a stock
+		// server must not get Rapport's schema.
+		core.AppMigrations = core.MigrationsList{}
+	}
 	app, err := openApp(spec.Dir, spec.Mode)
 	if err != nil {
 		return err
