@@ -60,7 +60,7 @@ func bindChangeLog(app core.App, p *poker) {
 
 // logRecord writes one change row per audience key in a single statement.
 func logRecord(app core.App, p *poker, collection, id string, k keys) error {
-	if len(k) == 0 {
+	if len(k) == 0 || !p.logReady(app) {
 		return nil
 	}
 	params := dbx.Params{"c": collection, "r": id, "t": time.Now().Unix()}
@@ -171,6 +171,9 @@ func userScopeChanged(app core.App, p *poker, original, user *core.Record) error
 
 // relogTeam writes a change row under key for every record of team.
 func relogTeam(app core.App, p *poker, key, team string) error {
+	if !p.logReady(app) {
+		return nil
+	}
 	params := dbx.Params{"k": key, "team": team, "t": time.Now().Unix()}
 	queries := []string{
 		`SELECT {:k}, 'customers', id, {:t} FROM customers WHERE team = {:team}`,
@@ -193,6 +196,9 @@ func relogTeam(app core.App, p *poker, key, team string) error {
 // resetUser bumps the user's scope epoch: a marker row gives it a seq, and
 // any cursor older than that seq gets reset: true.
 func resetUser(app core.App, p *poker, user string) error {
+	if !p.logReady(app) {
+		return nil
+	}
 	res, err := app.DB().NewQuery(`INSERT INTO _sync_changes (aud, coll, rid, at) VALUES ({:k}, '', '', {:t})`).
 		Bind(dbx.Params{"k": "u:" + user, "t": time.Now().Unix()}).Execute()
 	if err != nil {

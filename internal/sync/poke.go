@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -22,12 +23,22 @@ const PokeDelay = 100 * time.Millisecond
 // something they may see. It carries a cursor only, never record data.
 type poker struct {
 	app     core.App
+	ready   atomic.Bool // the change log exists (false while migrations run)
 	mu      gosync.Mutex
 	pending map[string]bool
 	timer   *time.Timer
 }
 
 func newPoker(app core.App) *poker { return &poker{app: app} }
+
+// logReady reports whether the change log table exists: records written by
+// the migrations before it (the defaults) are covered by the first snapshot.
+func (p *poker) logReady(app core.App) bool {
+	if !p.ready.Load() && app.HasTable("_sync_changes") {
+		p.ready.Store(true)
+	}
+	return p.ready.Load()
+}
 
 // afterCommit queues a poke for k once app's transaction has committed.
 func (p *poker) afterCommit(app core.App, k keys) {
