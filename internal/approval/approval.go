@@ -115,19 +115,20 @@ func IsFinance(u *core.Record) bool {
 
 // MayDecide reports whether decider may decide while current is the
 // required approver: the current approver themself, anyone above them in
-// the chain, or, once the request is with finance, any finance user.
+// the chain (anyone in it, when current has left the chain), or, once the
+// request is with finance, any finance user.
 func (r *Route) MayDecide(decider, current *core.Record) bool {
-	if decider == nil || !decider.GetBool("active") {
+	switch {
+	case decider == nil || !decider.GetBool("active"):
+		return false
+	case current != nil && decider.Id == current.Id:
+		return true
+	case r.AtFinance(current) && IsFinance(decider):
+		return true
+	case current == nil || current.GetString("role") == "finance":
 		return false
 	}
-	if current != nil && decider.Id == current.Id {
-		return true
-	}
-	if r.AtFinance(current) {
-		return IsFinance(decider)
-	}
-	at, by := r.Index(current.Id), r.Index(decider.Id)
-	return at >= 0 && by > at
+	return r.Index(decider.Id) > r.Index(current.Id)
 }
 
 // AtFinance reports whether the request waits for finance: the current

@@ -66,3 +66,24 @@ func TestFinanceIsDeterministic(t *testing.T) {
 		t.Error("fay routed to herself")
 	}
 }
+
+func TestMayDecide(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	u := o.Users
+	route := approval.For(app, u["rita"].Id)
+	for _, c := range []struct {
+		decider, current string
+		want             bool
+	}{
+		{"mia", "mia", true}, {"max", "mia", true}, {"dana", "mia", true}, {"fay", "mia", false}, {"rob", "mia", false},
+		{"mia", "max", false}, {"dana", "max", true},
+		{"fay", "fay", true}, {"dana", "fay", false}, {"ada", "fay", false},
+		// the approver left the chain (e.g. moved team): the chain or finance decides
+		{"mia", "eve", true}, {"fay", "eve", true}, {"ed", "eve", false},
+	} {
+		if got := route.MayDecide(u[c.decider], u[c.current]); got != c.want {
+			t.Errorf("%s deciding while %s is the approver: %v, want %v", c.decider, c.current, got, c.want)
+		}
+	}
+}
