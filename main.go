@@ -11,6 +11,8 @@ import (
 	"rapport/hooks"
 	"rapport/internal/audit"
 	"rapport/internal/bench"
+	"rapport/internal/demo"
+	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
 
@@ -24,8 +26,10 @@ func main() {
 	})
 
 	hooks.Register(app)
+	sync.Register(app)
 	app.RootCmd.AddCommand(audit.Command(app))
 	app.RootCmd.AddCommand(bench.Command())
+	app.RootCmd.AddCommand(demo.Command(app))
 
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

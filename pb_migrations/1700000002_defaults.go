@@ -1,8 +1,10 @@
 package migrations
 
 import (
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // Default tier policies. Amounts are minor units (fen): A-tier customers
@@ -33,27 +35,12 @@ var defaultOrgSettings = map[string]any{
 
 func init() {
 	m.Register(func(app core.App) error {
-		policies, err := app.FindCollectionByNameOrId("tier_policies")
-		if err != nil {
-			return err
-		}
 		for _, p := range defaultPolicies {
-			r := core.NewRecord(policies)
-			r.Load(p)
-			r.Set("version", 1)
-			if err := app.Save(r); err != nil {
+			if err := insert(app, "tier_policies", p); err != nil {
 				return err
 			}
 		}
-
-		orgSettings, err := app.FindCollectionByNameOrId("org_settings")
-		if err != nil {
-			return err
-		}
-		s := core.NewRecord(orgSettings)
-		s.Load(defaultOrgSettings)
-		s.Set("version", 1)
-		if err := app.Save(s); err != nil {
+		if err := insert(app, "org_settings", defaultOrgSettings); err != nil {
 			return err
 		}
 
@@ -81,4 +68,26 @@ func init() {
 		}
 		return nil
 	})
+}
+
+// insert writes a seed record with plain SQL: migrations must not depend on
+// the record hooks of the running program (which may need tables that later
+// migrations create). The defaults are the starting state, not audited edits.
+func insert(app core.App, collection string, data map[string]any) error {
+	c, err := app.FindCollectionByNameOrId(collection)
+	if err != nil {
+		return err
+	}
+	r := core.NewRecord(c)
+	r.Load(data)
+	now := types.NowDateTime()
+	r.Load(map[string]any{"id": core.GenerateDefaultRandomId(), "version": 1})
+	r.SetRaw("created", now)
+	r.SetRaw("updated", now)
+	row, err := r.DBExport(app)
+	if err != nil {
+		return err
+	}
+	_, err = app.DB().Insert(c.Name, dbx.Params(row)).Execute()
+	return err
 }

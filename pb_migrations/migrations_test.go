@@ -8,6 +8,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"rapport/hooks"
+	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
 
@@ -137,6 +139,30 @@ func checkSchema(t *testing.T, app core.App) {
 		c, _ := app.FindCollectionByNameOrId(name)
 		if f, ok := c.Fields.GetByName(fields).(*core.FileField); !ok || !f.Protected || len(f.Thumbs) == 0 {
 			t.Errorf("%s.%s must be a protected file field with thumbnails", name, fields)
+		}
+	}
+}
+
+// `serve` registers every hook before it migrates an empty database: the
+// migrations must not depend on them.
+func TestMigrationsUnderTheProgramsHooks(t *testing.T) {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: t.TempDir()})
+	if err := app.Bootstrap(); err != nil {
+		t.Fatal(err)
+	}
+	defer app.ResetBootstrapState()
+	hooks.Register(app)
+	sync.Register(app)
+	if err := app.RunAllMigrations(); err != nil {
+		t.Fatalf("migrations with hooks registered: %v", err)
+	}
+	policies, err := app.FindAllRecords("tier_policies")
+	if err != nil || len(policies) != 4 {
+		t.Fatalf("tier policies: %d, %v", len(policies), err)
+	}
+	for _, p := range policies {
+		if p.GetInt("version") != 1 || p.GetDateTime("created").IsZero() {
+			t.Errorf("tier %s: version %d, created %v", p.GetString("tier"), p.GetInt("version"), p.GetDateTime("created"))
 		}
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"rapport/internal/actor"
 )
 
-// Save writes r as user as (nil: as the server).
+// Save writes r as user as (nil: as the server). To update, pass a record
+// fetched from the database: one that was just created keeps the blank
+// original PocketBase gave it, and the server fields would look changed.
 func Save(app core.App, as, r *core.Record) error {
 	if as != nil {
 		actor.Bind(r, actor.FromAuth(as))
@@ -34,50 +36,48 @@ func Create(app core.App, as *core.Record, collection string, data map[string]an
 	return r, nil
 }
 
-// Plan brings a draft plan to status: draft, submitted, approved,
-// rejected or closed.
+// Plan brings a plan from its current status to status: submitted,
+// approved, rejected or closed.
 func Plan(app core.App, plan *core.Record, status string) error {
 	return drive(app, plan, "owner", status)
 }
 
-// Expense brings a draft expense to status: draft, submitted, approved,
-// rejected or paid.
+// Expense brings an expense from its current status to status: submitted,
+// approved, rejected or paid.
 func Expense(app core.App, expense *core.Record, status string) error {
 	return drive(app, expense, "rep", status)
 }
 
+// drive takes one step at a time along draft → submitted → approved |
+// rejected, approved → closed (plans) | paid (expenses).
 func drive(app core.App, r *core.Record, ownerField, status string) error {
-	if status == "draft" {
-		return nil
-	}
-	owner, err := app.FindRecordById("users", r.GetString(ownerField))
-	if err != nil {
-		return err
-	}
-	if err := setStatus(app, owner, r, "submitted"); err != nil {
-		return err
-	}
-	if status == "submitted" {
-		return nil
-	}
-	decision := "approve"
-	if status == "rejected" {
-		decision = "reject"
-	}
-	if err := Decide(app, r, decision, ""); err != nil {
-		return err
-	}
-	switch status {
-	case "closed":
-		return setStatus(app, owner, r, "closed")
-	case "paid":
-		finance, err := Finance(app)
+	for range 5 {
+		fresh, err := app.FindRecordById(r.Collection(), r.Id)
 		if err != nil {
 			return err
 		}
-		return setStatus(app, finance, r, "paid")
+		current := fresh.GetString("status")
+		switch {
+		case current == status:
+			return nil
+		case current == "draft":
+			err = setStatus(app, ownerField, fresh, "submitted")
+		case current == "submitted" && status == "rejected":
+			err = Decide(app, fresh, "reject", "")
+		case current == "submitted":
+			err = Decide(app, fresh, "approve", "")
+		case current == "approved" && status == "closed":
+			err = setStatus(app, ownerField, fresh, "closed")
+		case current == "approved" && status == "paid":
+			err = setStatus(app, "", fresh, "paid")
+		default:
+			return fmt.Errorf("%s %s is %s: cannot bring it to %s", r.Collection().Name, r.Id, current, status)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return fmt.Errorf("%s %s: %s not reached", r.Collection().Name, r.Id, status)
 }
 
 // Decide records decision on a submitted plan or expense r as its current
@@ -120,13 +120,21 @@ func Finance(app core.App) (*core.Record, error) {
 	return u, nil
 }
 
-func setStatus(app core.App, as, r *core.Record, status string) error {
-	fresh, err := app.FindRecordById(r.Collection(), r.Id)
+// setStatus moves r to status as its owner (ownerField), or as a finance
+// user when ownerField is "".
+func setStatus(app core.App, ownerField string, r *core.Record, status string) error {
+	var as *core.Record
+	var err error
+	if ownerField == "" {
+		as, err = Finance(app)
+	} else {
+		as, err = app.FindRecordById("users", r.GetString(ownerField))
+	}
 	if err != nil {
 		return err
 	}
-	fresh.Set("status", status)
-	if err := Save(app, as, fresh); err != nil {
+	r.Set("status", status)
+	if err := Save(app, as, r); err != nil {
 		return fmt.Errorf("%s sets %s %s to %s: %w", as.GetString("name"), r.Collection().Name, r.Id, status, err)
 	}
 	return nil
