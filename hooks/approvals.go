@@ -30,7 +30,7 @@ func marked(r *core.Record, key string) bool { return r.GetRaw(key) != nil }
 
 // routeSubmit sends r (a plan or expense of owner) to its first approver.
 func routeSubmit(app core.App, r *core.Record, owner string) error {
-	first, err := approval.For(app, owner).First()
+	first, err := approval.First(app, owner)
 	if err != nil {
 		return noApprover(err)
 	}
@@ -176,7 +176,7 @@ func decide(e *core.RecordEvent) error {
 		return err
 	}
 	r.Set(decidedKey, true)
-	return e.App.Save(r)
+	return e.App.SaveNoValidate(r) // only status and server fields changed
 }
 
 // deciderOf is the user deciding: the caller, or for a server-written

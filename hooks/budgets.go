@@ -74,12 +74,13 @@ func bindBudgets(app core.App) {
 }
 
 // recomputeBudget stores b's sums, from its expenses, when they changed.
+// Only server fields change, so field validation is skipped.
 func recomputeBudget(app core.App, b *core.Record) error {
 	sums, err := budget.BudgetSums(app, b)
 	if err != nil || !budget.Apply(b, sums) {
 		return err
 	}
-	return app.Save(b)
+	return app.SaveNoValidate(b)
 }
 
 // recomputePlan stores plan id's sums, from its expenses, when they changed.
@@ -92,5 +93,5 @@ func recomputePlan(app core.App, id string) error {
 	if err != nil || !budget.Apply(plan, sums) {
 		return err
 	}
-	return app.Save(plan)
+	return app.SaveNoValidate(plan)
 }

@@ -22,6 +22,10 @@ import (
 // expenseContent is what only a draft expense may change.
 var expenseContent = []string{"plan", "visit", "category", "amount", "currency", "incurred_on", "receipt", "description"}
 
+// matchedKey carries the budgets matched at submit to the sums update
+// after the write.
+const matchedKey = "@rapport.budgets"
+
 // lateAfterDays: an expense submitted more than this many days after it was
 // incurred is flagged late_submission.
 const lateAfterDays = 7
@@ -305,6 +309,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 		flags = []string{}
 	}
 
+	x.Set(matchedKey, budgets)
 	x.Set("flags", flags)
 	x.Set("finance_review", escalate)
 	x.Set("submitted_at", types.NowDateTime())
@@ -387,11 +392,14 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 			return err
 		}
 	}
-	budgets, err := budget.Matching(app, budget.Of(x))
-	if err != nil {
+	var err error
+	budgets, matched := x.GetRaw(matchedKey).([]*core.Record)
+	if matched {
+		x.Set(matchedKey, nil)
+	} else if budgets, err = budget.Matching(app, budget.Of(x)); err != nil {
 		return err
 	}
-	if old.GetString("incurred_on") != "" {
+	if old.GetString("incurred_on") != "" && budget.Of(old) != budget.Of(x) {
 		before, err := budget.Matching(app, budget.Of(old))
 		if err != nil {
 			return err

@@ -181,6 +181,16 @@ func TestDerivedFields(t *testing.T) {
 		}
 	}
 
+	// An admin moving a visit to rob's customer moves it to rob.
+	visit := testkit.MustCreate(t, app, w.Users["rita"], "visits", map[string]any{"customer": w.Customers["rita"].Id})
+	res = c.Do("ada", "PATCH", "/api/collections/visits/records/"+visit.Id, `{"customer":"{customer:rob}"}`)
+	if v := res.JSON(); res.Status != 200 || v["rep"] != w.Users["rob"].Id {
+		t.Errorf("admin moves a visit to rob's customer: %d %s", res.Status, res.Body)
+	}
+	if res := c.Do("rita", "PATCH", "/api/collections/visits/records/"+visit.Id, `{"notes":"mine?"}`); res.Status != 404 {
+		t.Errorf("rita still edits the moved visit: %d", res.Status)
+	}
+
 	// version: 1 on create, +1 on every write, cascades included.
 	acme := w.Customers["rita"]
 	version := func() int { return w.Reload(t, acme).GetInt("version") }

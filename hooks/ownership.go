@@ -30,9 +30,11 @@ func bindOwnership(app core.App) {
 			return err
 		}
 		if p.GetString("customer") != p.Original().GetString("customer") {
-			if _, err := ownedCustomer(e.App, p, p.GetString("customer"), "customer"); err != nil {
+			customer, err := ownedCustomer(e.App, p, p.GetString("customer"), "customer")
+			if err != nil {
 				return err
 			}
+			p.Set("owner", customer.GetString("owner")) // an admin may move it to another rep's customer
 		}
 		return deriveTeam(e, "owner")
 	})
@@ -58,9 +60,11 @@ func bindOwnership(app core.App) {
 			return err
 		}
 		if v.GetString("customer") != v.Original().GetString("customer") {
-			if _, err := ownedCustomer(e.App, v, v.GetString("customer"), "customer"); err != nil {
+			customer, err := ownedCustomer(e.App, v, v.GetString("customer"), "customer")
+			if err != nil {
 				return err
 			}
+			v.Set("rep", customer.GetString("owner"))
 		}
 		if err := samePlanCustomer(e.App, v); err != nil {
 			return err
@@ -81,9 +85,7 @@ func bindOwnership(app core.App) {
 				return err
 			}
 			x.Set("customer", customer.Id)
-			if x.IsNew() {
-				x.Set("rep", customer.GetString("owner"))
-			}
+			x.Set("rep", customer.GetString("owner"))
 		}
 		if visitId := x.GetString("visit"); visitId != "" {
 			visit, err := e.App.FindRecordById("visits", visitId)

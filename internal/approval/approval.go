@@ -28,64 +28,93 @@ type Route struct {
 // For computes the route of requester (a users id).
 func For(app core.App, requester string) *Route {
 	r := &Route{app: app, Requester: requester}
-	users := map[string]*core.Record{}
-	teams := map[string]*core.Record{}
-	user := func(id string) *core.Record {
-		if u, ok := users[id]; ok {
-			return u
-		}
-		u, _ := app.FindRecordById("users", id)
-		users[id] = u
+	newWalker(app, requester).walk(func(u *core.Record) bool {
+		r.Chain = append(r.Chain, u)
+		return true
+	})
+	return r
+}
+
+// walker climbs the chain one person at a time, loading each user and
+// team once.
+type walker struct {
+	app       core.App
+	requester string
+	users     map[string]*core.Record
+	teams     map[string]*core.Record
+}
+
+func newWalker(app core.App, requester string) *walker {
+	return &walker{app: app, requester: requester, users: map[string]*core.Record{}, teams: map[string]*core.Record{}}
+}
+
+func (w *walker) user(id string) *core.Record {
+	if u, ok := w.users[id]; ok {
 		return u
 	}
-	team := func(id string) *core.Record {
-		if t, ok := teams[id]; ok {
-			return t
-		}
-		t, _ := app.FindRecordById("teams", id)
-		teams[id] = t
+	u, _ := w.app.FindRecordById("users", id)
+	w.users[id] = u
+	return u
+}
+
+func (w *walker) team(id string) *core.Record {
+	if t, ok := w.teams[id]; ok {
 		return t
 	}
-	next := func(u *core.Record) string {
-		if m := u.GetString("manager"); m != "" {
+	t, _ := w.app.FindRecordById("teams", id)
+	w.teams[id] = t
+	return t
+}
+
+// next is the id of the person above u ("" at the top).
+func (w *walker) next(u *core.Record) string {
+	if m := u.GetString("manager"); m != "" {
+		return m
+	}
+	seen := []string{}
+	for t := w.team(u.GetString("team")); t != nil && !slices.Contains(seen, t.Id); t = w.team(t.GetString("parent")) {
+		seen = append(seen, t.Id)
+		if m := t.GetString("manager"); m != "" && m != u.Id {
 			return m
 		}
-		seen := []string{}
-		for t := team(u.GetString("team")); t != nil && !slices.Contains(seen, t.Id); t = team(t.GetString("parent")) {
-			seen = append(seen, t.Id)
-			if m := t.GetString("manager"); m != "" && m != u.Id {
-				return m
-			}
-		}
-		return ""
 	}
+	return ""
+}
 
-	visited := map[string]bool{requester: true}
-	for cur := user(requester); cur != nil; {
-		id := next(cur)
+// walk calls visit with each active approver, nearest first, until visit
+// returns false or the chain ends (top reached or a cycle).
+func (w *walker) walk(visit func(u *core.Record) bool) {
+	visited := map[string]bool{w.requester: true}
+	for cur := w.user(w.requester); cur != nil; {
+		id := w.next(cur)
 		if id == "" || visited[id] {
-			break
+			return
 		}
 		visited[id] = true
-		cur = user(id)
-		if cur != nil && cur.GetBool("active") {
-			r.Chain = append(r.Chain, cur)
+		cur = w.user(id)
+		if cur != nil && cur.GetBool("active") && !visit(cur) {
+			return
 		}
 	}
-	return r
+}
+
+// First is the first approver of requester: the nearest active person in
+// the chain, else finance. It climbs no further than needed.
+func First(app core.App, requester string) (string, error) {
+	first := ""
+	newWalker(app, requester).walk(func(u *core.Record) bool {
+		first = u.Id
+		return false
+	})
+	if first != "" {
+		return first, nil
+	}
+	return (&Route{app: app, Requester: requester}).Finance()
 }
 
 // Index is the position of user id in the chain, or -1.
 func (r *Route) Index(id string) int {
 	return slices.IndexFunc(r.Chain, func(u *core.Record) bool { return u.Id == id })
-}
-
-// First is the first approver: the nearest in the chain, else finance.
-func (r *Route) First() (string, error) {
-	if len(r.Chain) > 0 {
-		return r.Chain[0].Id, nil
-	}
-	return r.Finance()
 }
 
 // Finance is the finance user who stands for "any finance user" as the
