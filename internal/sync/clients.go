@@ -78,7 +78,7 @@ func expectNext(tx core.App, clientID string, id int64) error {
 	return nil
 }
 
-// storeResult records m's outcome and advances the client.
+// storeResult records m's outcome.
 func storeResult(tx core.App, clientID string, m Mutation, r Result) error {
 	stored, err := json.Marshal(Result{Status: r.Status, Fields: r.Fields, Error: r.Error})
 	if err != nil {
@@ -93,11 +93,13 @@ func storeResult(tx core.App, clientID string, m Mutation, r Result) error {
 	_, err = tx.DB().NewQuery(`INSERT INTO _sync_mutations (client, id, status, result, payload, created)
 		VALUES ({:c}, {:id}, {:s}, {:r}, {:p}, {:t})`).
 		Bind(dbx.Params{"c": clientID, "id": m.ID, "s": r.Status, "r": string(stored), "p": string(payload), "t": time.Now().Unix()}).Execute()
-	if err != nil {
-		return err
-	}
-	_, err = tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:id}, seen = {:t} WHERE id = {:c}`).
-		Bind(dbx.Params{"c": clientID, "id": m.ID, "t": time.Now().Unix()}).Execute()
+	return err
+}
+
+// advance moves the client's lastMutationId to id.
+func advance(tx core.App, clientID string, id int64) error {
+	_, err := tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:id}, seen = {:t} WHERE id = {:c}`).
+		Bind(dbx.Params{"c": clientID, "id": id, "t": time.Now().Unix()}).Execute()
 	return err
 }
 

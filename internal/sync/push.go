@@ -101,73 +101,141 @@ func push(e *core.RequestEvent) error {
 		}
 		return e.JSON(status, res)
 	}
-	for _, m := range req.Mutations {
+	for i := 0; i < len(req.Mutations); {
+		m := req.Mutations[i]
+		if m.ID <= last { // a replay: the stored original result
+			r, err := storedResult(e.App, req.ClientID, m.ID)
+			if err != nil {
+				return err
+			}
+			res.Results = append(res.Results, r)
+			i++
+			continue
+		}
 		if m.ID > last+1 {
 			res.Code, res.Expected = "out_of_order", last+1
 			res.Message = "Mutation " + itoa(m.ID) + " arrived before " + itoa(last+1) + "; push the outbox in order from " + itoa(last+1) + "."
 			return finish(http.StatusConflict)
 		}
-		if m.ID > last {
-			r, err := applyOne(e, info, req.ClientID, m)
-			switch {
-			case err == nil:
-				res.Results = append(res.Results, r)
-				last = m.ID
-				continue
-			case !errors.Is(err, errAdvanced):
-				e.App.Logger().Warn("sync: push interrupted", "client", req.ClientID, "mutation", m.ID, "error", err)
-				res.Message = "The server is busy; retry shortly. Mutations up to lastMutationId took effect."
-				return finish(http.StatusServiceUnavailable)
-			}
-			// a concurrent push of the same outbox applied it first: a replay
+		j := i + 1 // the run of consecutive ids from here
+		for j < len(req.Mutations) && req.Mutations[j].ID == req.Mutations[j-1].ID+1 {
+			j++
+		}
+		done, err := applyRun(e, info, req.ClientID, req.Mutations[i:j])
+		res.Results = append(res.Results, done...)
+		i += len(done)
+		if len(done) > 0 {
+			last = done[len(done)-1].ID
+		}
+		switch {
+		case errors.Is(err, errAdvanced):
+			// a concurrent push of the same outbox got there first: replays
 			if last, err = lastMutationID(e.App, req.ClientID); err != nil {
 				return err
 			}
+		case err != nil:
+			e.App.Logger().Warn("sync: push interrupted", "client", req.ClientID, "mutation", last+1, "error", err)
+			res.Message = "The server is busy; retry shortly. Mutations up to lastMutationId took effect."
+			return finish(http.StatusServiceUnavailable)
 		}
-		r, err := storedResult(e.App, req.ClientID, m.ID)
-		if err != nil {
-			return err
-		}
-		res.Results = append(res.Results, r)
 	}
 	return finish(http.StatusOK)
 }
 
-// applyOne runs m in its own transaction together with storing its result
-// and advancing the client's lastMutationId. A rejected mutation is rolled
-// back and its rejection stored in a second transaction. An error return
-// means nothing was recorded (transient) or errAdvanced.
-func applyOne(e *core.RequestEvent, info *core.RequestInfo, clientID string, m Mutation) (Result, error) {
-	var res Result
-	var ruleErr error
-	err := e.App.RunInTransaction(func(tx core.App) error {
-		if err := expectNext(tx, clientID, m.ID); err != nil {
-			return err
-		}
-		record, fields, err := execute(tx, info, e.Auth, clientID, m)
+// txChunk bounds the mutations applied in one transaction, so that a big
+// push holds SQLite's single writer for a short while at a time.
+const txChunk = 100
+
+// applyRun applies a run of consecutive mutations, the first being the
+// client's next. Each transaction applies up to txChunk of them together
+// with their stored results and the advance of lastMutationId: one commit
+// for many mutations, and after a crash a prefix has taken effect.
+//
+// A rejected mutation aborts its transaction, so nothing of it survives,
+// not even an after-commit event of a cascade; the mutations before it are
+// then applied again in a fresh transaction that also stores the rejection.
+// Each mutation runs at most twice, and once when nothing is rejected.
+//
+// It returns the results of what was committed, and an error when it
+// stopped early: transient, or errAdvanced.
+func applyRun(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms []Mutation) ([]Result, error) {
+	var out []Result
+	for len(ms) > 0 {
+		n := min(len(ms), txChunk)
+		results, failAt, ruleErr, err := runTx(e, info, clientID, ms[:n], nil)
 		if err != nil {
-			ruleErr = err
-			return errRollback
+			return out, err
 		}
-		res = Result{ID: m.ID, Status: "applied", Record: record, Fields: fields}
-		if len(fields) > 0 {
-			res.Status = "conflict"
+		if failAt < 0 {
+			out = append(out, results...)
+			ms = ms[n:]
+			continue
 		}
-		return storeResult(tx, clientID, m, res)
-	})
-	if !errors.Is(err, errRollback) {
-		return res, err
+		if isTransient(ruleErr) {
+			return out, ruleErr
+		}
+		rejection := &rejectedResult{m: ms[failAt], r: Result{ID: ms[failAt].ID, Status: "rejected", Error: apiError(ruleErr, ms[failAt].Op)}}
+		results, again, _, err := runTx(e, info, clientID, ms[:failAt], rejection)
+		if err != nil {
+			return out, err
+		}
+		if again >= 0 {
+			continue // another writer changed things in between: start over
+		}
+		out = append(append(out, results...), rejection.r)
+		ms = ms[failAt+1:]
 	}
-	if isTransient(ruleErr) {
-		return res, ruleErr
-	}
-	res = Result{ID: m.ID, Status: "rejected", Error: apiError(ruleErr, m.Op)}
-	return res, e.App.RunInTransaction(func(tx core.App) error {
-		if err := expectNext(tx, clientID, m.ID); err != nil {
+	return out, nil
+}
+
+type rejectedResult struct {
+	m Mutation
+	r Result
+}
+
+// runTx applies ms in one transaction and then stores rej, the rejection of
+// the mutation right after ms, if given. When a mutation fails, everything
+// is rolled back and the failure's index and error are reported.
+func runTx(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms []Mutation, rej *rejectedResult) (results []Result, failAt int, ruleErr error, err error) {
+	failAt = -1
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		results = results[:0]
+		var first, last int64
+		if len(ms) > 0 {
+			first, last = ms[0].ID, ms[len(ms)-1].ID
+		} else {
+			first = rej.m.ID
+		}
+		if err := expectNext(tx, clientID, first); err != nil {
 			return err
 		}
-		return storeResult(tx, clientID, m, res)
+		for i, m := range ms {
+			record, fields, err := execute(tx, info, e.Auth, clientID, m)
+			if err != nil {
+				failAt, ruleErr = i, err
+				return errRollback
+			}
+			r := Result{ID: m.ID, Status: "applied", Record: record, Fields: fields}
+			if len(fields) > 0 {
+				r.Status = "conflict"
+			}
+			if err := storeResult(tx, clientID, m, r); err != nil {
+				return err
+			}
+			results = append(results, r)
+		}
+		if rej != nil {
+			if err := storeResult(tx, clientID, rej.m, rej.r); err != nil {
+				return err
+			}
+			last = rej.m.ID
+		}
+		return advance(tx, clientID, last)
 	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	return results, failAt, ruleErr, err
 }
 
 // execute applies m as the user, through the same events and API rules as
