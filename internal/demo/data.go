@@ -116,6 +116,7 @@ type customerSeed struct {
 	since                         string
 	status                        string
 	contacts                      []map[string]any
+	visitingNow                   bool
 }
 
 func newCustomer(r *rand.Rand, i int, today time.Time) customerSeed {

@@ -235,6 +235,8 @@ func (d *seeder) seedCustomers(n int, tick func()) error {
 			return err
 		}
 		if c.status != "lost" {
+			// each rep's first customer is being visited right now
+			c.visitingNow = i < len(reps) || d.r.IntN(15) == 0
 			if err := d.seedWork(customer, c); err != nil {
 				return fmt.Errorf("customer %s: %w", c.code, err)
 			}
@@ -248,7 +250,7 @@ func (d *seeder) seedCustomers(n int, tick func()) error {
 // quarter's plan in some state, visits and expenses.
 func (d *seeder) seedWork(customer *core.Record, c customerSeed) error {
 	tier, _ := org.Find(d.tiers, customer.GetString("tier"))
-	visits, err := d.seedVisits(customer)
+	visits, err := d.seedVisits(customer, c.visitingNow)
 	if err != nil {
 		return err
 	}
@@ -301,9 +303,9 @@ func (d *seeder) plan(customer *core.Record, c customerSeed, start, end time.Tim
 }
 
 // seedVisits records past visits (done or missed), one under way today for
-// a few customers, and the next scheduled or cancelled one. It returns the
+// some customers, and the next scheduled or cancelled one. It returns the
 // days of the done visits, for expenses to match.
-func (d *seeder) seedVisits(customer *core.Record) ([]*core.Record, error) {
+func (d *seeder) seedVisits(customer *core.Record, visitingNow bool) ([]*core.Record, error) {
 	owner, err := d.app.FindRecordById("users", customer.GetString("owner"))
 	if err != nil {
 		return nil, err
@@ -357,7 +359,7 @@ func (d *seeder) seedVisits(customer *core.Record) ([]*core.Record, error) {
 			return nil, err
 		}
 	}
-	if d.r.IntN(15) == 0 {
+	if visitingNow {
 		if err := visit(d.today, "visit", "in_progress"); err != nil {
 			return nil, err
 		}

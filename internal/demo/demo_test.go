@@ -34,7 +34,7 @@ func TestDemo(t *testing.T) {
 	for collection, want := range map[string]string{
 		"customers": "tier:A tier:B tier:C tier:D",
 		"plans":     "status:draft status:submitted status:approved status:rejected status:closed",
-		"visits":    "status:scheduled status:done status:missed status:cancelled",
+		"visits":    "status:scheduled status:in_progress status:done status:missed status:cancelled",
 		"expenses":  "status:draft status:submitted status:approved status:rejected status:paid",
 		"users":     "role:rep role:manager role:director role:finance role:admin",
 		"budgets":   "scope:org scope:team scope:rep",
