@@ -324,22 +324,24 @@ func TestScopeThroughRelations(t *testing.T) {
 		as, url string
 		items   int      // -1: a view, expected 404
 		absent  []string // values that must not appear
+		present []string // expansions that must work (so absence means something)
 	}{
-		{"rita", "/api/collections/plans/records?expand=customer,owner,approver", 2, []string{"Bolt", "Crane", "mia@", `"approver":{`}},
-		{"rita", `/api/collections/plans/records?filter=customer.owner="{user:rob}"`, 0, nil},
-		{"rita", `/api/collections/plans/records?filter=customer.name="Bolt"||customer.name="Crane"`, 0, nil},
-		{"rita", `/api/collections/customers/records?filter=owner.email="rob@example.com"`, 0, nil},
-		{"rita", "/api/collections/customers/records?expand=plans_via_customer,expenses_via_customer,owner.team", 1, []string{"Bolt", "Crane"}},
-		{"rita", "/api/collections/expenses/records?expand=plan.customer,customer.owner,rep.manager", 1, []string{"Crane", "ed@"}},
-		{"rita", "/api/collections/approvals/records?expand=plan.customer,expense", 1, []string{"Crane"}},
-		{"rita", "/api/collections/budgets/records?expand=rep,team.viewers", 4, []string{"ed@", "eve@"}},
-		{"rita", `/api/collections/users/records?filter=team.name="east"`, 0, nil},
-		{"eve", `/api/collections/customers/records?filter=team="{team:field}"`, 0, nil},
-		{"eve", "/api/collections/customers/records?expand=plans_via_customer.customer,visits_via_customer", 1, []string{"Acme", "Bolt"}},
-		{"ed", "/api/collections/customers/records/{customer:rita}?expand=owner", -1, nil},
-		{"mia", "/api/collections/customers/records?expand=owner,team.parent&filter=owner.team.manager.name~\"eve\"", 0, nil},
-		{"mia", "/api/collections/visits/records?expand=customer.owner", 2, []string{"Crane", "ed@"}},
-		{"rob", "/api/collections/approvals/records?expand=plan", 0, nil},
+		{"rita", "/api/collections/plans/records?expand=customer,owner,approver", 2, []string{"Bolt", "Crane", `"name":"mia"`, `"approver":{`},
+			[]string{`"customer":{`, `"name":"Acme"`, `"name":"rita"`}},
+		{"rita", `/api/collections/plans/records?filter=customer.owner="{user:rob}"`, 0, nil, nil},
+		{"rita", `/api/collections/plans/records?filter=customer.name="Bolt"||customer.name="Crane"`, 0, nil, nil},
+		{"rita", `/api/collections/customers/records?filter=owner.email="rob@example.com"`, 0, nil, nil},
+		{"rita", "/api/collections/customers/records?expand=plans_via_customer,expenses_via_customer,owner.team", 1, []string{"Bolt", "Crane"}, nil},
+		{"rita", "/api/collections/expenses/records?expand=plan.customer,customer.owner,rep.manager", 1, []string{"Crane", `"name":"ed"`}, nil},
+		{"rita", "/api/collections/approvals/records?expand=plan.customer,expense", 1, []string{"Crane"}, nil},
+		{"rita", "/api/collections/budgets/records?expand=rep,team.viewers", 4, []string{`"name":"ed"`, `"name":"eve"`, `"name":"max"`, `"name":"mia"`}, nil},
+		{"rita", `/api/collections/users/records?filter=team.name="east"`, 0, nil, nil},
+		{"eve", `/api/collections/customers/records?filter=team="{team:field}"`, 0, nil, nil},
+		{"eve", "/api/collections/customers/records?expand=plans_via_customer.customer,visits_via_customer", 1, []string{"Acme", "Bolt"}, nil},
+		{"ed", "/api/collections/customers/records/{customer:rita}?expand=owner", -1, nil, nil},
+		{"mia", "/api/collections/customers/records?expand=owner,team.parent&filter=owner.team.manager.name~\"eve\"", 0, nil, nil},
+		{"mia", "/api/collections/visits/records?expand=customer.owner", 2, []string{"Crane", `"name":"ed"`}, []string{`"name":"Bolt"`, `"name":"rob"`}},
+		{"rob", "/api/collections/approvals/records?expand=plan", 0, nil, nil},
 	} {
 		res := c.Do(tc.as, "GET", tc.url, nil)
 		if tc.items < 0 {
@@ -354,6 +356,11 @@ func TestScopeThroughRelations(t *testing.T) {
 		for _, s := range tc.absent {
 			if strings.Contains(string(res.Body), s) {
 				t.Errorf("%s %s leaks %q: %s", tc.as, tc.url, s, res.Body)
+			}
+		}
+		for _, s := range tc.present {
+			if !strings.Contains(string(res.Body), s) {
+				t.Errorf("%s %s lacks %q: %s", tc.as, tc.url, s, res.Body)
 			}
 		}
 	}
