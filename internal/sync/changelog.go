@@ -63,9 +63,15 @@ func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 	if len(k) == 0 || !p.logReady(app) {
 		return nil
 	}
+	// staff read the whole log: their key needs a row only when no other
+	// key gives the change one
+	rows := slices.DeleteFunc(slices.Clone(k), func(key string) bool { return key == keyStaff })
+	if len(rows) == 0 {
+		rows = keys{keyStaff}
+	}
 	params := dbx.Params{"c": collection, "r": id, "t": time.Now().Unix()}
-	values := make([]string, len(k))
-	for i, key := range k {
+	values := make([]string, len(rows))
+	for i, key := range rows {
 		name := fmt.Sprintf("a%d", i)
 		params[name] = key
 		values[i] = "({:" + name + "}, {:c}, {:r}, {:t})"

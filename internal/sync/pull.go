@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -190,16 +191,20 @@ type changeRow struct {
 }
 
 // changeRows reads the first n rows after seq for any of k: one index seek
-// per key, merged.
+// per key, merged. Staff read every row.
 func changeRows(app core.App, k keys, seq int64, n int) ([]changeRow, error) {
 	params := dbx.Params{"seq": seq, "n": n}
+	var rows []changeRow
+	if slices.Contains(k, keyStaff) {
+		err := app.DB().NewQuery("SELECT seq, coll, rid FROM _sync_changes WHERE seq > {:seq} ORDER BY seq LIMIT {:n}").Bind(params).All(&rows)
+		return rows, err
+	}
 	parts := make([]string, len(k))
 	for i, key := range k {
 		name := fmt.Sprintf("k%d", i)
 		params[name] = key
 		parts[i] = "SELECT * FROM (SELECT seq, coll, rid FROM _sync_changes WHERE aud = {:" + name + "} AND seq > {:seq} ORDER BY seq LIMIT {:n})"
 	}
-	var rows []changeRow
 	err := app.DB().NewQuery(strings.Join(parts, " UNION ALL ") + " ORDER BY seq LIMIT {:n}").Bind(params).All(&rows)
 	return rows, err
 }
@@ -283,11 +288,14 @@ func dropLater(app core.App, k keys, seq int64, page map[ref]int) error {
 	for r := range page {
 		rids = append(rids, r.id)
 	}
-	var later []changeRow
-	err := app.DB().Select("coll", "rid").Distinct(true).From("_sync_changes").
+	q := app.DB().Select("coll", "rid").Distinct(true).From("_sync_changes").
 		Where(dbx.In("rid", rids...)).
-		AndWhere(dbx.NewExp("seq > {:seq}", dbx.Params{"seq": seq})).
-		AndWhere(dbx.In("aud", toAny(k)...)).All(&later)
+		AndWhere(dbx.NewExp("seq > {:seq}", dbx.Params{"seq": seq}))
+	if !slices.Contains(k, keyStaff) {
+		q.AndWhere(dbx.In("aud", toAny(k)...))
+	}
+	var later []changeRow
+	err := q.All(&later)
 	for _, r := range later {
 		delete(page, ref{r.Coll, r.Rid})
 	}

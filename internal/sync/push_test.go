@@ -59,8 +59,8 @@ func TestPushPullRoundTrip(t *testing.T) {
 
 	// the audit trail names the sync client
 	entry, err := e.app.FindFirstRecordByFilter("audit_log", "record_id = {:id}", map[string]any{"id": p})
-	if err == nil && entry.GetString("client_id") != "ritaphone01" {
-		t.Errorf("audit entry of a pushed create has client_id %q", entry.GetString("client_id"))
+	if err != nil || entry.GetString("client_id") != "ritaphone01" || entry.GetString("actor") != e.o.Users["rita"].Id {
+		t.Errorf("audit entry of a pushed create: %v %v", entry, err)
 	}
 }
 

@@ -13,7 +13,8 @@
 //	u:<user>   the user (owner, rep, approver)
 //	v:<team>   the team's viewers (managers of the team and its ancestors)
 //	t:<team>   members of the team and of its sub-teams (team budgets)
-//	staff      finance and admin, who see everything
+//	staff      finance and admin, who see everything: they read the whole
+//	           log, so this key gets a row only when a change has no other
 //	all        every user (tier policies, org settings, org budgets)
 package sync
 
