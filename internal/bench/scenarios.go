@@ -487,7 +487,9 @@ func (r *run) poke() error {
 	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
 	r.add(Row{ID: "P5", What: "server memory (peak RSS)", Ours: mb(ours.peak), Baseline: mb(stock.peak), Unit: "MB",
 		Ratio: ratio(mb(stock.peak), mb(ours.peak)), Target: "≤ 300 MB", Pass: ours.peak > 0 && mb(ours.peak) <= 300,
-		Notes: fmt.Sprintf("server process alone, %d SSE clients connected", s.SSEClients)})
+		Notes: fmt.Sprintf("server process alone, %d SSE clients connected; Go heap %s, stacks %s, %d goroutines (stock: heap %s, stacks %s, %d goroutines)",
+			s.SSEClients, mib(ours.mem.HeapInuse), mib(ours.mem.StackInuse), ours.mem.Goroutines,
+			mib(stock.mem.HeapInuse), mib(stock.mem.StackInuse), stock.mem.Goroutines)})
 	return nil
 }
 
@@ -495,6 +497,7 @@ type fanoutResult struct {
 	lat            []time.Duration
 	missing, extra int
 	peak           int64
+	mem            memStats
 }
 
 // fanout connects s.SSEClients subscribers spread over every rep and
@@ -571,8 +574,13 @@ func (r *run) fanout(f fanout) (fanoutResult, error) {
 		}
 	}
 	_, out.peak = srv.memory()
+	if err := c.do(http.MethodGet, "/__bench/memstats", "", nil, &out.mem); err != nil {
+		return out, err
+	}
 	return out, nil
 }
+
+func mib(b uint64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }
 
 func drain(ch chan event) {
 	for {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -116,6 +118,14 @@ func runChild(raw string) error {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		e.Listener = ln
 		e.InstallerFunc = nil
+		// where the server's memory goes (bench servers only)
+		e.Router.GET("/__bench/memstats", func(re *core.RequestEvent) error {
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return re.JSON(http.StatusOK, memStats{HeapInuse: m.HeapInuse, StackInuse: m.StackInuse,
+				Sys: m.Sys, Goroutines: runtime.NumGoroutine()})
+		})
 		return e.Next()
 	})
 	serveErr := make(chan error, 1)
@@ -134,6 +144,14 @@ func runChild(raw string) error {
 	case err := <-serveErr:
 		return err
 	}
+}
+
+// memStats is the Go runtime's view of a server's memory.
+type memStats struct {
+	HeapInuse  uint64 `json:"heapInuse"`
+	StackInuse uint64 `json:"stackInuse"`
+	Sys        uint64 `json:"sys"`
+	Goroutines int    `json:"goroutines"`
 }
 
 // server is a running child server.
