@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,7 +9,9 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
 
 	"rapport/internal/flow"
 	"rapport/internal/testkit"
@@ -556,5 +559,71 @@ func TestScopeHierarchy(t *testing.T) {
 
 	if res := c.Do("ada", "PATCH", "/api/collections/teams/records/{team:hq}", `{"parent":"`+north.Id+`"}`); res.Status != 400 || res.Code("parent") != "invalid_parent" {
 		t.Errorf("hq under its own grandchild: %d %s", res.Status, res.Body)
+	}
+}
+
+// Realtime subscriptions deliver a change only to those who may view it.
+func TestScopeRealtime(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	testkit.NewClient(t, o) // the router binds the realtime broadcasts
+	inbox := map[string]chan string{}
+	for _, name := range []string{"rita", "rob", "ed", "mia", "eve", "dana", "fay"} {
+		client := subscriptions.NewDefaultClient()
+		client.Set(apis.RealtimeClientAuthKey, o.Users[name])
+		client.Subscribe("customers", "plans")
+		app.SubscriptionsBroker().Register(client)
+		t.Cleanup(func() { app.SubscriptionsBroker().Unregister(client.Id()) })
+		ids := make(chan string, 100)
+		go func() {
+			for msg := range client.Channel() {
+				var data struct{ Record struct{ Id string } }
+				_ = json.Unmarshal(msg.Data, &data)
+				ids <- data.Record.Id
+			}
+		}()
+		inbox[name] = ids
+	}
+
+	touch := func(owner string) string {
+		c := o.Reload(t, o.Customers[owner])
+		c.Set("industry", "touched")
+		if err := testkit.Save(app, o.Users[owner], c); err != nil {
+			t.Fatal(err)
+		}
+		return c.Id
+	}
+	acme, bolt, crane := touch("rita"), touch("rob"), touch("ed")
+	plan := seedPlan(t, app, acme, "draft").Id
+	want := map[string][]string{
+		"rita": {acme, plan}, "rob": {bolt}, "ed": {crane},
+		"mia": {acme, bolt, plan}, "eve": {crane},
+		"dana": {acme, bolt, crane, plan}, "fay": {acme, bolt, crane, plan},
+	}
+	for name, ids := range want {
+		got := map[string]bool{}
+		deadline := time.After(10 * time.Second)
+	collect:
+		for {
+			select {
+			case id := <-inbox[name]:
+				got[id] = true
+			case <-deadline:
+				break collect
+			case <-time.After(300 * time.Millisecond): // quiet: everything sent has arrived
+				if len(got) >= len(ids) {
+					break collect
+				}
+			}
+		}
+		for _, id := range ids {
+			if !got[id] {
+				t.Errorf("%s missed the change of %s", name, id)
+			}
+			delete(got, id)
+		}
+		for id := range got {
+			t.Errorf("%s received the change of %s, which they may not see", name, id)
+		}
 	}
 }

@@ -53,7 +53,11 @@ func bindWritePipeline(app core.App) {
 	})
 
 	inTx := func(e *core.RecordEvent) error {
-		return e.App.RunInTransaction(func(tx core.App) error {
+		outer := e.App
+		// PocketBase runs the after-success hooks (realtime broadcasts among
+		// them) with the event's app: it must not be the finished transaction.
+		defer func() { e.App = outer }()
+		return outer.RunInTransaction(func(tx core.App) error {
 			e.App = tx
 			return e.Next()
 		})
