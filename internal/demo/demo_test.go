@@ -112,3 +112,18 @@ func counts(t testing.TB, app core.App) string {
 	}
 	return b.String()
 }
+
+// `rapport demo` is the same seed behind a command line.
+func TestDemoCommand(t *testing.T) {
+	app := testkit.NewApp(t)
+	cmd := demo.Command(app)
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"--customers", "3", "--seed", "1"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("demo command: %v\n%s", err, out.String())
+	}
+	if n, _ := app.CountRecords("customers"); n != 3 || !strings.Contains(out.String(), "Demo accounts") {
+		t.Errorf("%d customers; output:\n%s", n, out.String())
+	}
+}
