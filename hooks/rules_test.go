@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/hooks"
 	"rapport/internal/testkit"
 )
 
@@ -326,5 +328,22 @@ func TestTransitions(t *testing.T) {
 			Status: 200, Contains: []string{`"period_end":"` + dayAt(0)[:4] + `-12-31"`, `"committed":10000`, `"spent":10000`, `"warn_at_percent":80`, `"on_exceed":"stop"`}},
 	} {
 		c.Run(t)
+	}
+}
+
+func TestCloseExpiredPlans(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	ended := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_start": dayAt(-40), "period_end": dayAt(-1)})
+	running := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_end": dayAt(0)})
+	draft := mkPlan(t, o, "rita", "draft", 100, map[string]any{"period_start": dayAt(-40), "period_end": dayAt(-1)})
+	n, err := hooks.CloseExpiredPlans(app, time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("closed %d, %v", n, err)
+	}
+	for r, want := range map[*core.Record]string{ended: "closed", running: "approved", draft: "draft"} {
+		if got := reload(t, app, "plans", r.Id).GetString("status"); got != want {
+			t.Errorf("plan ending %s: %s, want %s", r.GetString("period_end"), got, want)
+		}
 	}
 }
