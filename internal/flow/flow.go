@@ -16,9 +16,11 @@ import (
 // fetched from the database: one that was just created keeps the blank
 // original PocketBase gave it, and the server fields would look changed.
 func Save(app core.App, as, r *core.Record) error {
+	var a *actor.Actor // the server
 	if as != nil {
-		actor.Bind(r, actor.FromAuth(as))
+		a = actor.FromAuth(as)
 	}
+	actor.Bind(r, a)
 	return app.Save(r)
 }
 
