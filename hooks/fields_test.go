@@ -296,6 +296,12 @@ func TestSelfEscalation(t *testing.T) {
 	if res.Status != 400 || !strings.Contains(string(res.Body), `"forbidden"`) || o.Reload(t, o.Users["rita"]).GetString("role") != "rep" {
 		t.Errorf("batch self-promotion: %d %s", res.Status, res.Body)
 	}
+	for _, as := range []string{"rita", "ada"} {
+		res := c.Do(as, "POST", "/api/collections/_superusers/records", `{"email":"root2@example.com","password":"password123","passwordConfirm":"password123"}`)
+		if n, _ := app.CountRecords(core.CollectionNameSuperusers); res.Status != 403 || n != 0 {
+			t.Errorf("%s creates a superuser: %d (%d superusers)", as, res.Status, n)
+		}
+	}
 	// What they may do: a rep renames themself, an admin promotes someone else.
 	if res := c.Do("rita", "PATCH", "/api/collections/users/records/{user:rita}", `{"name":"Rita M."}`); res.Status != 200 {
 		t.Errorf("rep renames themself: %d %s", res.Status, res.Body)
