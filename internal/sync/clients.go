@@ -78,28 +78,36 @@ func expectNext(tx core.App, clientID string, id int64) error {
 	return nil
 }
 
-// storeResult records m's outcome.
-func storeResult(tx core.App, clientID string, m Mutation, r Result) error {
-	stored, err := json.Marshal(Result{Status: r.Status, Fields: r.Fields, Error: r.Error})
+// settle stores the outcomes of ms (results[i] is ms[i]'s) in one
+// statement and advances the client's lastMutationId past them.
+func settle(tx core.App, clientID string, ms []Mutation, results []Result) error {
+	now := time.Now().Unix()
+	params := dbx.Params{"c": clientID, "t": now}
+	values := make([]string, len(ms))
+	for i, m := range ms {
+		r := results[i]
+		stored, err := json.Marshal(Result{Status: r.Status, Fields: r.Fields, Error: r.Error})
+		if err != nil {
+			return err
+		}
+		payload := []byte{}
+		if r.Status == "rejected" { // kept for its author until dismissed
+			if payload, err = json.Marshal(m); err != nil {
+				return err
+			}
+		}
+		n := strconv.Itoa(i)
+		params["i"+n], params["s"+n], params["r"+n], params["p"+n] = m.ID, r.Status, string(stored), string(payload)
+		values[i] = "({:c}, {:i" + n + "}, {:s" + n + "}, {:r" + n + "}, {:p" + n + "}, {:t})"
+	}
+	_, err := tx.DB().NewQuery(`INSERT INTO _sync_mutations (client, id, status, result, payload, created) VALUES ` +
+		strings.Join(values, ", ")).Bind(params).Execute()
 	if err != nil {
 		return err
 	}
-	payload := []byte{}
-	if r.Status == "rejected" {
-		if payload, err = json.Marshal(m); err != nil {
-			return err
-		}
-	}
-	_, err = tx.DB().NewQuery(`INSERT INTO _sync_mutations (client, id, status, result, payload, created)
-		VALUES ({:c}, {:id}, {:s}, {:r}, {:p}, {:t})`).
-		Bind(dbx.Params{"c": clientID, "id": m.ID, "s": r.Status, "r": string(stored), "p": string(payload), "t": time.Now().Unix()}).Execute()
-	return err
-}
-
-// advance moves the client's lastMutationId to id.
-func advance(tx core.App, clientID string, id int64) error {
-	_, err := tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:id}, seen = {:t} WHERE id = {:c}`).
-		Bind(dbx.Params{"c": clientID, "id": id, "t": time.Now().Unix()}).Execute()
+	params["last"] = ms[len(ms)-1].ID
+	_, err = tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:last}, seen = {:t} WHERE id = {:c}`).
+		Bind(params).Execute()
 	return err
 }
 

@@ -2,9 +2,11 @@ package sync
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -200,13 +202,11 @@ func runTx(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms []M
 	failAt = -1
 	err = e.App.RunInTransaction(func(tx core.App) error {
 		results = results[:0]
-		var first, last int64
-		if len(ms) > 0 {
-			first, last = ms[0].ID, ms[len(ms)-1].ID
-		} else {
-			first = rej.m.ID
+		first := ms
+		if len(ms) == 0 {
+			first = []Mutation{rej.m}
 		}
-		if err := expectNext(tx, clientID, first); err != nil {
+		if err := expectNext(tx, clientID, first[0].ID); err != nil {
 			return err
 		}
 		for i, m := range ms {
@@ -219,18 +219,12 @@ func runTx(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms []M
 			if len(fields) > 0 {
 				r.Status = "conflict"
 			}
-			if err := storeResult(tx, clientID, m, r); err != nil {
-				return err
-			}
 			results = append(results, r)
 		}
 		if rej != nil {
-			if err := storeResult(tx, clientID, rej.m, rej.r); err != nil {
-				return err
-			}
-			last = rej.m.ID
+			return settle(tx, clientID, append(slices.Clip(ms), rej.m), append(slices.Clip(results), rej.r))
 		}
-		return advance(tx, clientID, last)
+		return settle(tx, clientID, ms, results)
 	})
 	if errors.Is(err, errRollback) {
 		err = nil
@@ -301,20 +295,28 @@ func execute(tx core.App, info *core.RequestInfo, auth *core.Record, clientID st
 	return nil, nil, violation.New("op", "invalid_op", "op must be create, update or delete, not %q.", m.Op)
 }
 
-// accessible loads a record the user may change under rule; anything else
-// answers 404 like the records API.
+// accessible loads a record the user may change under rule, in one query
+// like the records API; anything else answers 404.
 func accessible(tx core.App, info *core.RequestInfo, coll *core.Collection, rule *string, id string) (*core.Record, error) {
 	if rule == nil {
 		return nil, router.NewForbiddenError("Only superusers can perform this action.", nil)
 	}
-	r, err := tx.FindRecordById(coll, id)
-	if err != nil {
+	r, err := tx.FindRecordById(coll, id, func(q *dbx.SelectQuery) error {
+		if *rule == "" {
+			return nil
+		}
+		resolver := core.NewRecordFieldResolver(tx, coll, info, true)
+		expr, err := search.FilterData(*rule).BuildExpr(resolver)
+		if err != nil {
+			return err
+		}
+		q.AndWhere(expr)
+		return resolver.UpdateQuery(q)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, router.NewNotFoundError("", nil)
 	}
-	if ok, err := tx.CanAccessRecord(r, info, rule); err != nil || !ok {
-		return nil, router.NewNotFoundError("", err)
-	}
-	return r, nil
+	return r, err
 }
 
 // createAllowed evaluates the create rule against the new record the way
