@@ -181,6 +181,15 @@ func TestDerivedFields(t *testing.T) {
 		}
 	}
 
+	// The batch API obeys the same rules, and one refusal writes nothing.
+	before, _ := app.CountRecords("visits")
+	res = c.Do("rob", "POST", "/api/batch", `{"requests":[
+		{"method":"POST","url":"/api/collections/visits/records","body":{"customer":"{customer:rob}"}},
+		{"method":"POST","url":"/api/collections/visits/records","body":{"customer":"{customer:rita}"}}]}`)
+	if after, _ := app.CountRecords("visits"); res.Status != 400 || !strings.Contains(string(res.Body), `"not_owner"`) || after != before {
+		t.Errorf("batch with a visit for rita's customer: %d %s (%d → %d visits)", res.Status, res.Body, before, after)
+	}
+
 	// An admin moving a visit to rob's customer moves it to rob.
 	visit := testkit.MustCreate(t, app, w.Users["rita"], "visits", map[string]any{"customer": w.Customers["rita"].Id})
 	res = c.Do("ada", "PATCH", "/api/collections/visits/records/"+visit.Id, `{"customer":"{customer:rob}"}`)

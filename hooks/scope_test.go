@@ -458,6 +458,9 @@ func TestScopeCustomerReassignment(t *testing.T) {
 		{"rob", "visits/records", 1},
 		{"rob", "expenses/records", 0},
 		{"rob", "customers/records?expand=expenses_via_customer,visits_via_customer", 2},
+		// rita's expenses at Acme stay hers: not even a filter reveals them
+		{"rob", `customers/records?filter=expenses_via_customer.rep="{user:rita}"`, 0},
+		{"rob", `customers/records?filter=expenses_via_customer.amount>0`, 0},
 	} {
 		res := c.Do(tc.as, "GET", "/api/collections/"+tc.path, nil)
 		if got := res.JSON()["totalItems"]; got != float64(tc.items) {
