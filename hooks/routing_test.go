@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"rapport/internal/testkit"
+	"rapport/internal/violation"
 )
 
 // nameOf is the Org name of user id.
@@ -211,5 +212,24 @@ func TestPlanBudgetChange(t *testing.T) {
 	}
 	if res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+second.Id, submit); res.Status != 200 {
 		t.Fatalf("expense under the new budget: %s", res.Body)
+	}
+}
+
+func TestApprovalsAreAppendOnlyForServerCode(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	plan := mkPlan(t, o, "rita", "approved", 1000)
+	x := mkExpense(t, o, plan, 100, map[string]any{"status": "submitted"})
+	ap := testkit.MustCreate(t, app, o.Users["mia"], "approvals", map[string]any{"expense": x.Id, "decision": "reject"})
+	ap = reload(t, app, "approvals", ap.Id)
+	ap.Set("decision", "approve")
+	if _, code := violation.Code(app.Save(ap)); code != "locked" {
+		t.Errorf("server update: %q", code)
+	}
+	if _, code := violation.Code(app.Delete(ap)); code != "locked" {
+		t.Errorf("server delete: %q", code)
+	}
+	if ap.GetString("approver") != o.Users["mia"].Id || ap.GetInt("level") != 1 || !ap.GetBool("final") {
+		t.Errorf("server fields of the approval: %v", ap.PublicExport())
 	}
 }
