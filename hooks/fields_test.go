@@ -36,8 +36,8 @@ func TestServerFieldsReadOnly(t *testing.T) {
 		{collection: "plans", as: "rita", body: `{"customer":"{customer:rita}","title":"Q1","period_start":"2026-01-01","period_end":"2026-03-31","budget":100}`, field: "approved_budget", other: `100`},
 		{collection: "visits", as: "rita", body: `{"customer":"{customer:rita}"}`, field: "rep", other: `"{user:rob}"`},
 		{collection: "visits", as: "rita", body: `{"customer":"{customer:rita}"}`, field: "checkin_result", other: `"verified"`},
-		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + today() + `"}`, field: "customer", other: `"{customer:rob}"`},
-		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + today() + `"}`, field: "flags", other: `["checked"]`},
+		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + shanghaiToday() + `"}`, field: "customer", other: `"{customer:rob}"`},
+		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + shanghaiToday() + `"}`, field: "flags", other: `["checked"]`},
 		{collection: "approvals", as: "mia", body: `{"plan":"{submitted}","decision":"approve"}`, field: "approver", other: `"{user:dana}"`},
 		{collection: "budgets", as: "fay", body: `{"name":"B","scope":"rep","rep":"{user:rob}","period":"month","period_start":"2026-11-01","amount":100}`, field: "committed", other: `5`},
 		{collection: "teams", as: "ada", body: `{"name":"West","parent":"{team:hq}"}`, field: "viewers", other: `["{user:rita}"]`},
@@ -54,7 +54,7 @@ func TestServerFieldsReadOnly(t *testing.T) {
 				if f == "version" {
 					other = "3"
 				}
-				res := c.Do(tc.as, "POST", base, with(tc.body, f, other))
+				res := c.Do(tc.as, "POST", base, withField(tc.body, f, other))
 				if res.Status != 400 || res.Code(f) != "read_only" {
 					t.Errorf("%s: create with %s=%s: %d %s", name, f, other, res.Status, res.Body)
 				}
@@ -69,7 +69,7 @@ func TestServerFieldsReadOnly(t *testing.T) {
 			record = res.JSON()
 			// Sending back what the server derived is fine, on create too.
 			if tc.collection != "approvals" { // one decision per submission
-				again := c.Do(tc.as, "POST", base, with(tc.body, tc.field, string(mustJSON(t, record[tc.field]))))
+				again := c.Do(tc.as, "POST", base, withField(tc.body, tc.field, string(mustJSON(t, record[tc.field]))))
 				if again.Status != 200 || again.JSON()["version"] != float64(1) {
 					t.Errorf("%s: create echoing the derived %s: %d %s", name, tc.field, again.Status, again.Body)
 				}
@@ -83,14 +83,14 @@ func TestServerFieldsReadOnly(t *testing.T) {
 		url := base + "/" + record["id"].(string)
 		if tc.collection == "approvals" {
 			// decisions are never updated, whatever the field
-			if res := c.Do(tc.as, "PATCH", url, echo(record)); res.Status != 403 {
+			if res := c.Do(tc.as, "PATCH", url, echoBody(record)); res.Status != 403 {
 				t.Errorf("approval update: %d %s", res.Status, res.Body)
 			}
 			continue
 		}
 
 		// A client echoing the whole record back changes nothing it may not.
-		res := c.Do(tc.as, "PATCH", url, echo(record))
+		res := c.Do(tc.as, "PATCH", url, echoBody(record))
 		if res.Status != 200 || res.JSON()["version"] != float64(2) {
 			t.Fatalf("%s: echo update: %d %s", name, res.Status, res.Body)
 		}
@@ -99,7 +99,7 @@ func TestServerFieldsReadOnly(t *testing.T) {
 			if f == "version" {
 				other = "9"
 			}
-			res = c.Do(tc.as, "PATCH", url, with("{}", f, other))
+			res = c.Do(tc.as, "PATCH", url, withField("{}", f, other))
 			if res.Status != 400 || res.Code(f) != "read_only" {
 				t.Errorf("%s: update %s=%s: %d %s", name, f, other, res.Status, res.Body)
 			}
@@ -110,16 +110,16 @@ func TestServerFieldsReadOnly(t *testing.T) {
 	}
 }
 
-// with returns the JSON object body with field set to the raw JSON value.
-func with(body, field, value string) string {
+// withField returns the JSON object body with field set to the raw JSON value.
+func withField(body, field, value string) string {
 	if body == "{}" {
 		return `{"` + field + `":` + value + `}`
 	}
 	return strings.TrimSuffix(body, "}") + `,"` + field + `":` + value + `}`
 }
 
-// echo is record as a client would send it back, without the files.
-func echo(record map[string]any) map[string]any {
+// echoBody is record as a client would send it back, without the files.
+func echoBody(record map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range record {
 		switch k {
@@ -165,7 +165,7 @@ func TestDerivedFields(t *testing.T) {
 	for _, tc := range []struct{ collection, field, body string }{
 		{"plans", "customer", `{"customer":"{customer:rita}","title":"Mine","period_start":"2026-01-01","period_end":"2026-12-31","budget":100}`},
 		{"visits", "customer", `{"customer":"{customer:rita}"}`},
-		{"expenses", "plan", `{"plan":"` + approved + `","category":"meal","amount":100,"incurred_on":"` + today() + `"}`},
+		{"expenses", "plan", `{"plan":"` + approved + `","category":"meal","amount":100,"incurred_on":"` + shanghaiToday() + `"}`},
 	} {
 		res := c.Do("rob", "POST", "/api/collections/"+tc.collection+"/records", tc.body)
 		if res.Status != 400 || res.Code(tc.field) != "not_owner" || !strings.Contains(res.JSON()["message"].(string), "Acme") {
@@ -403,7 +403,7 @@ func TestProtectedFiles(t *testing.T) {
 	c := testkit.NewClient(t, w.Org)
 	plan := planOf(t, w, "rita", "approved")
 	res := c.Upload("rita", "POST", "/api/collections/expenses/records",
-		map[string]string{"plan": plan, "category": "meal", "amount": "8800", "incurred_on": today()},
+		map[string]string{"plan": plan, "category": "meal", "amount": "8800", "incurred_on": shanghaiToday()},
 		map[string]testkit.File{"receipt": {Name: "receipt.png", Content: pngBytes(t)}})
 	if res.Status != 200 {
 		t.Fatalf("expense with receipt: %d %s", res.Status, res.Body)
@@ -449,7 +449,7 @@ func TestProtectedFiles(t *testing.T) {
 	} {
 		before, _ := app.CountRecords("expenses")
 		res := c.Upload("rita", "POST", "/api/collections/expenses/records",
-			map[string]string{"plan": plan, "category": "meal", "amount": "100", "incurred_on": today()},
+			map[string]string{"plan": plan, "category": "meal", "amount": "100", "incurred_on": shanghaiToday()},
 			map[string]testkit.File{"receipt": f})
 		if res.Status != 400 || res.Code("receipt") == "" {
 			t.Errorf("%s receipt: %d %s", name, res.Status, res.Body)

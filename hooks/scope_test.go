@@ -17,10 +17,10 @@ import (
 	"rapport/internal/testkit"
 )
 
-// roles of the scope matrix, in column order: the owning rep, another rep of
+// scopeRoles of the scope matrix, in column order: the owning rep, another rep of
 // the same team, the team's manager, another team's manager, the director
 // above both, finance, admin, a guest and a superuser.
-var roles = []string{"rita", "rob", "mia", "eve", "dana", "fay", "ada", "", "superuser"}
+var scopeRoles = []string{"rita", "rob", "mia", "eve", "dana", "fay", "ada", "", "superuser"}
 
 // scopeWorld is the standard org plus one record of every business
 // collection per rep, seeded as the server.
@@ -29,7 +29,7 @@ type scopeWorld struct {
 	target map[string]string // collection → the record of rita's the matrix views and updates
 }
 
-func today() string { return time.Now().In(shanghai).Format("2006-01-02") }
+func shanghaiToday() string { return time.Now().In(shanghai).Format("2006-01-02") }
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
@@ -40,7 +40,7 @@ func seedScope(t testing.TB, app core.App) *scopeWorld {
 	for _, rep := range []string{"rita", "rob", "ed"} {
 		customer := o.Customers[rep].Id
 		draft := seedPlan(t, app, customer, "draft")
-		visit := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": customer, "due_date": today()})
+		visit := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": customer, "due_date": shanghaiToday()})
 		if rep == "rob" {
 			continue
 		}
@@ -98,18 +98,18 @@ func seedPlan(t testing.TB, app core.App, customer, status string) *core.Record 
 
 func seedExpense(t testing.TB, app core.App, plan string) *core.Record {
 	return testkit.MustCreate(t, app, nil, "expenses", map[string]any{"plan": plan, "category": "meal",
-		"amount": testkit.Yuan(80), "incurred_on": today(), "description": "lunch"})
+		"amount": testkit.Yuan(80), "incurred_on": shanghaiToday(), "description": "lunch"})
 }
 
-// all: every record of the collection (finance, admin, superuser lists).
-const all = -1
+// allRecords: every record of the collection (finance, admin, superuser lists).
+const allRecords = -1
 
 // scopeRow is one collection of the matrix. Statuses are given per role
-// in the order of roles; "-" leaves a cell to the tests of the rule that
+// in the order of scopeRoles; "-" leaves a cell to the tests of the rule that
 // decides it.
 type scopeRow struct {
 	collection string
-	list       []int // visible records per role (all = every record)
+	list       []int // visible records per role (allRecords = every record)
 	view       string
 	create     string
 	createBody string
@@ -139,35 +139,35 @@ func TestScopeMatrix(t *testing.T) {
 	planBody := `{"customer":"{customer:rita}","title":"New","period_start":"` + year + `-01-01","period_end":"` + year + `-12-31","budget":100}`
 
 	rows := []scopeRow{
-		{collection: "customers", list: []int{1, 1, 2, 1, 3, all, all, 0, all}, view: ritasViewers,
+		{collection: "customers", list: []int{1, 1, 2, 1, 3, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create: "200 200 200 200 200 403 200 400 400", createBody: `{"name":"New Co"}`,
 			update: "200 404 200 404 200 403 200 404 200", updateBody: `{"industry":"Retail %s"}`,
 			del: adminDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
 				return testkit.MustCreate(t, w.App, w.Users["rita"], "customers", map[string]any{"name": "Gone"}).Id
 			}},
-		{collection: "plans", list: []int{2, 1, 3, 2, 5, all, all, 0, all}, view: ritasViewers,
+		{collection: "plans", list: []int{2, 1, 3, 2, 5, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create: "200 400 400 400 400 400 200 400 200", createBody: planBody,
 			update: ownerWrites, updateBody: `{"measures":"call %s every month"}`,
 			del: ownerDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
 				return seedPlan(t, w.App, w.Customers["rita"].Id, "draft").Id
 			}},
-		{collection: "visits", list: []int{1, 1, 2, 1, 3, all, all, 0, all}, view: ritasViewers,
-			create: "200 400 400 400 400 400 200 400 200", createBody: `{"customer":"{customer:rita}","due_date":"` + today() + `"}`,
+		{collection: "visits", list: []int{1, 1, 2, 1, 3, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
+			create: "200 400 400 400 400 400 200 400 200", createBody: `{"customer":"{customer:rita}","due_date":"` + shanghaiToday() + `"}`,
 			update: ownerWrites, updateBody: `{"notes":"%s brings the brochure"}`,
 			del: ownerDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
 				return testkit.MustCreate(t, w.App, nil, "visits", map[string]any{"customer": w.Customers["rita"].Id}).Id
 			}},
-		{collection: "expenses", list: []int{1, 0, 1, 1, 2, all, all, 0, all}, view: ritasViewers,
+		{collection: "expenses", list: []int{1, 0, 1, 1, 2, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create:     "200 400 400 400 400 400 200 400 200",
-			createBody: `{"plan":"{plan:rita}","category":"meal","amount":100,"incurred_on":"` + today() + `"}`,
+			createBody: `{"plan":"{plan:rita}","category":"meal","amount":100,"incurred_on":"` + shanghaiToday() + `"}`,
 			update:     ownerWrites, updateBody: `{"description":"dinner with %s"}`,
 			del: ownerDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
 				return seedExpense(t, w.App, w.Refs["plan:rita"]).Id
 			}},
-		{collection: "approvals", list: []int{1, 0, 1, 1, 2, all, all, 0, all}, view: ritasViewers,
+		{collection: "approvals", list: []int{1, 0, 1, 1, 2, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			// decisions are history: superusers included (400 locked)
 			update: locked, updateBody: `{"note":"%s changed their mind"}`, del: locked},
-		{collection: "budgets", list: []int{4, 3, 4, 3, 6, all, all, 0, all}, view: ritasViewers,
+		{collection: "budgets", list: []int{4, 3, 4, 3, 6, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create:     "400 400 400 400 400 200 200 400 200",
 			createBody: `{"name":"Q","scope":"org","period":"year","period_start":"` + year + `-01-01","amount":100,"on_exceed":"warn"}`,
 			update:     staffWrites, updateBody: `{"name":"budget %s"}`,
@@ -204,7 +204,7 @@ func TestScopeMatrix(t *testing.T) {
 				}
 				return u.Id
 			}},
-		{collection: "audit_log", list: []int{0, 0, 0, 0, 0, all, all, 0, all}, view: "404 404 404 404 404 200 200 404 200",
+		{collection: "audit_log", list: []int{0, 0, 0, 0, 0, allRecords, allRecords, 0, allRecords}, view: "404 404 404 404 404 200 200 404 200",
 			// written by the server only: superusers included
 			create: noAPI, createBody: `{"action":"create","collection":"x","record_id":"y"}`,
 			update: noAPI, updateBody: `{"collection":"%s"}`, del: noAPI},
@@ -219,13 +219,13 @@ func TestScopeMatrix(t *testing.T) {
 		}
 		target := w.target[row.collection]
 		t.Run(row.collection, func(t *testing.T) {
-			for i, as := range roles {
+			for i, as := range scopeRoles {
 				name := as
 				if name == "" {
 					name = "guest"
 				}
 				want := row.list[i]
-				if want == all {
+				if want == allRecords {
 					want = int(total)
 				}
 				res := c.Do(as, "GET", base+"?perPage=500", nil)
@@ -233,7 +233,7 @@ func TestScopeMatrix(t *testing.T) {
 					t.Errorf("%s list: status %d, %v items, want %d: %s", name, res.Status, got, want, res.Body)
 				}
 				if target != "" {
-					check(t, c, name+" view", as, "GET", base+"/"+target, nil, cell(row.view, i))
+					expectStatus(t, c, name+" view", as, "GET", base+"/"+target, nil, statusCell(row.view, i))
 				}
 			}
 		})
@@ -243,16 +243,16 @@ func TestScopeMatrix(t *testing.T) {
 		base := "/api/collections/" + row.collection + "/records"
 		target := w.target[row.collection]
 		t.Run(row.collection+"/write", func(t *testing.T) {
-			for i, as := range roles {
+			for i, as := range scopeRoles {
 				name := as
 				if name == "" {
 					name = "guest"
 				}
 				if row.create != "" {
-					check(t, c, name+" create", as, "POST", base, fill(row.createBody, name, i), cell(row.create, i))
+					expectStatus(t, c, name+" create", as, "POST", base, fillBody(row.createBody, name, i), statusCell(row.create, i))
 				}
 				if row.update != "" && target != "" {
-					check(t, c, name+" update", as, "PATCH", base+"/"+target, fill(row.updateBody, name, i), cell(row.update, i))
+					expectStatus(t, c, name+" update", as, "PATCH", base+"/"+target, fillBody(row.updateBody, name, i), statusCell(row.update, i))
 				}
 				if row.del != "" {
 					id := target
@@ -260,7 +260,7 @@ func TestScopeMatrix(t *testing.T) {
 						id = row.fresh(t, w)
 					}
 					if id != "" {
-						check(t, c, name+" delete", as, "DELETE", base+"/"+id, nil, cell(row.del, i))
+						expectStatus(t, c, name+" delete", as, "DELETE", base+"/"+id, nil, statusCell(row.del, i))
 					}
 				}
 			}
@@ -268,13 +268,13 @@ func TestScopeMatrix(t *testing.T) {
 	}
 }
 
-// fill makes a body unique to role i, so that every write changes something.
-func fill(body, name string, i int) string {
+// fillBody makes a body unique to role i, so that every write changes something.
+func fillBody(body, name string, i int) string {
 	return strings.NewReplacer("%s", name, "%d", strconv.Itoa(i+1)).Replace(body)
 }
 
-// cell is the expected status of role i in a row of statuses ("-": skip).
-func cell(statuses string, i int) int {
+// statusCell is the expected status of role i in a row of statuses ("-": skip).
+func statusCell(statuses string, i int) int {
 	s := strings.Fields(statuses)[i]
 	if s == "-" {
 		return 0
@@ -283,7 +283,7 @@ func cell(statuses string, i int) int {
 	return n
 }
 
-func check(t *testing.T, c *testkit.Client, what, as, method, url string, body any, want int) {
+func expectStatus(t *testing.T, c *testkit.Client, what, as, method, url string, body any, want int) {
 	t.Helper()
 	if want == 0 {
 		return
