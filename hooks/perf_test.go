@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"rapport/internal/testkit"
 )
@@ -21,7 +22,8 @@ func BenchmarkWrites(b *testing.B) {
 
 	plain := core.NewBaseCollection("plain")
 	plain.Fields.Add(&core.TextField{Name: "plan"}, &core.NumberField{Name: "amount"}, &core.TextField{Name: "incurred_on"},
-		&core.TextField{Name: "description"})
+		&core.TextField{Name: "description"}, &core.TextField{Name: "category"})
+	plain.CreateRule = types.Pointer(`@request.auth.id != ""`)
 	if err := app.Save(plain); err != nil {
 		b.Fatal(err)
 	}
@@ -38,6 +40,16 @@ func BenchmarkWrites(b *testing.B) {
 			}
 		}
 	})
+	c := testkit.NewClient(b, o)
+	for _, collection := range []string{"plain", "expenses"} {
+		b.Run("REST "+collection+" create", func(b *testing.B) {
+			for b.Loop() {
+				if res := c.Do("rita", "POST", "/api/collections/"+collection+"/records", data()); res.Status != 200 {
+					b.Fatal(string(res.Body))
+				}
+			}
+		})
+	}
 	b.Run("expense create", func(b *testing.B) {
 		for b.Loop() {
 			r := core.NewRecord(expenses)
