@@ -127,8 +127,11 @@ func decide(e *core.RecordEvent) error {
 	}
 	current, _ := e.App.FindRecordById("users", r.GetString("approver"))
 	if !route.MayDecide(decider, current) {
-		return violation.Forbidden(t.field, "not_approver", "This %s is waiting for %s; only they, someone above them in the approval chain%s can decide.",
-			t.kind, nameOf(current), map[bool]string{true: ", or finance", false: ""}[route.AtFinance(current)])
+		who := "someone above them in the approval chain"
+		if route.AtFinance(current) {
+			who = "another finance user"
+		}
+		return violation.Forbidden(t.field, "not_approver", "This %s is waiting for %s; only they or %s can decide.", t.kind, nameOf(current), who)
 	}
 
 	level := max(r.GetInt("approval_level"), 1)
@@ -187,10 +190,10 @@ func deciderOf(app core.App, ap *core.Record) (*core.Record, error) {
 	if a == nil {
 		id = ap.GetString("approver")
 	}
-	if id == "" {
-		return nil, violation.Forbidden("approver", "not_approver", "Decisions are made by a person in the approval chain; sign in as that user to approve or reject.")
+	if u, err := app.FindRecordById("users", id); err == nil {
+		return u, nil
 	}
-	return app.FindRecordById("users", id)
+	return nil, violation.Forbidden("approver", "not_approver", "Decisions are made by a person in the approval chain; sign in as that user to approve or reject.")
 }
 
 // canSee reports whether decider may see r at all (a record outside your

@@ -138,7 +138,7 @@ func reopenHint(status string) string {
 }
 
 func invalidTransition(kind, from, to, hint string) error {
-	return violation.New("status", "invalid_transition", "A %s cannot go from %s to %s: %s.", kind, from, to, hint)
+	return violation.New("status", "invalid_transition", "This %s cannot go from %s to %s: %s.", kind, from, to, hint)
 }
 
 // hashReceipt keeps receipt_sha256 equal to the hash of the receipt file,
