@@ -33,7 +33,6 @@ type Options struct {
 	Seed      uint64    // same seed, same organisation
 	Customers int       // how many customers (default 200)
 	Force     bool      // seed even if the database holds other data
-	Now       time.Time // "today" (default: now)
 	Out       io.Writer // progress and credentials (default: discard)
 }
 
@@ -54,9 +53,6 @@ func Run(app core.App, opt Options) (bool, error) {
 	if opt.Customers <= 0 {
 		opt.Customers = 200
 	}
-	if opt.Now.IsZero() {
-		opt.Now = time.Now()
-	}
 	if opt.Out == nil {
 		opt.Out = io.Discard
 	}
@@ -71,7 +67,9 @@ func Run(app core.App, opt Options) (bool, error) {
 			}
 		}
 	}
-	started := time.Now()
+	// Today is the rules' today: they check dates against the clock.
+	now := time.Now()
+	started := now
 	err := app.RunInTransaction(func(tx core.App) error {
 		s, err := org.LoadSettings(tx)
 		if err != nil {
@@ -82,7 +80,7 @@ func Run(app core.App, opt Options) (bool, error) {
 			return err
 		}
 		d := &seeder{app: tx, r: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed)), out: opt.Out,
-			now: opt.Now, today: dayStart(opt.Now.In(s.Location)), tiers: tiers,
+			now: now, today: dayStart(now.In(s.Location)), tiers: tiers,
 			teams: map[string]*core.Record{}, users: map[string]*core.Record{}}
 		return d.seed(opt.Customers)
 	})
@@ -118,7 +116,7 @@ func (d *seeder) seed(customers int) error {
 	}{
 		{"teams", len(teamSeeds), d.seedTeams},
 		{"users", len(userSeeds), d.seedUsers},
-		{"budgets", 2 + len(teamSeeds) + len(reps), d.seedBudgets},
+		{"budgets", 2 + len(teamSeeds) + len(reps), func(tick func()) error { return d.seedBudgets(customers, tick) }},
 		{"customers, plans, visits, expenses", customers, func(tick func()) error { return d.seedCustomers(customers, tick) }},
 	}
 	for _, s := range steps {
@@ -182,7 +180,7 @@ func (d *seeder) seedUsers(tick func()) error {
 
 // seedBudgets sets this year's budgets as finance would: an org budget that
 // warns, a year budget per team that stops, and a monthly one per rep.
-func (d *seeder) seedBudgets(tick func()) error {
+func (d *seeder) seedBudgets(customers int, tick func()) error {
 	year := d.today.Format("2006") + "-01-01"
 	month := d.today.Format("2006-01") + "-01"
 	create := func(data map[string]any) error {
@@ -198,9 +196,12 @@ func (d *seeder) seedBudgets(tick func()) error {
 		"period_start": year, "amount": yuan(800_000), "on_exceed": "escalate", "warn_at_percent": 90}); err != nil {
 		return err
 	}
+	// Stop budgets leave room for everything the demo spends (about 550
+	// yuan per customer, the headquarters' budget covering all teams).
+	teamYear := yuan(max(1_500_000, 7_500*int64(customers)))
 	for _, t := range teamSeeds {
 		if err := create(map[string]any{"name": t.name + " " + year[:4], "scope": "team", "team": d.teams[t.key].Id, "period": "year",
-			"period_start": year, "amount": yuan(1_500_000), "on_exceed": "stop", "warn_at_percent": 85}); err != nil {
+			"period_start": year, "amount": teamYear, "on_exceed": "stop", "warn_at_percent": 85}); err != nil {
 			return err
 		}
 	}

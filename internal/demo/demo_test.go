@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -20,8 +19,7 @@ import (
 func TestDemo(t *testing.T) {
 	app := testkit.NewApp(t)
 	var out bytes.Buffer
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	seeded, err := demo.Run(app, demo.Options{Seed: 7, Customers: 40, Now: now, Out: &out})
+	seeded, err := demo.Run(app, demo.Options{Seed: 7, Customers: 40, Out: &out})
 	if err != nil || !seeded {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
@@ -77,7 +75,7 @@ func TestDemo(t *testing.T) {
 
 	before := counts(t, app)
 	out.Reset()
-	seeded, err = demo.Run(app, demo.Options{Seed: 8, Customers: 40, Now: now, Out: &out})
+	seeded, err = demo.Run(app, demo.Options{Seed: 8, Customers: 40, Out: &out})
 	if err != nil || seeded {
 		t.Fatalf("second run: seeded %v, %v", seeded, err)
 	}
