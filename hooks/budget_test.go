@@ -222,3 +222,26 @@ func TestOneEngineEveryPath(t *testing.T) {
 		t.Errorf("actor save in USD: %q", code)
 	}
 }
+
+// Moving a team in the tree moves its expenses between team budgets.
+func TestBudgetsFollowTheTeamTree(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	plan := mkPlan(t, o, "rita", "approved", 5000)
+	mkExpense(t, o, plan, 100, map[string]any{"status": "approved"})
+	sales := mkBudget(t, o, "team", "stop", 1000, map[string]any{"team": o.Teams["sales"].Id})
+	east := mkBudget(t, o, "team", "stop", 1000, map[string]any{"team": o.Teams["east"].Id})
+	committed := func(b *core.Record) int { return reload(t, app, "budgets", b.Id).GetInt("committed") }
+	if committed(sales) != 10000 || committed(east) != 0 {
+		t.Fatalf("before: sales %d, east %d", committed(sales), committed(east))
+	}
+	field := o.Reload(t, o.Teams["field"])
+	field.Set("parent", o.Teams["east"].Id)
+	if err := app.Save(field); err != nil {
+		t.Fatal(err)
+	}
+	if committed(sales) != 0 || committed(east) != 10000 {
+		t.Errorf("after field moved under east: sales %d, east %d", committed(sales), committed(east))
+	}
+	sumsAgree(t, app, "team tree")
+}
