@@ -82,6 +82,11 @@ func push(e *core.RequestEvent) error {
 		return router.NewApiError(http.StatusRequestEntityTooLarge,
 			"A push may carry at most 1000 mutations; this one has "+itoa(int64(len(req.Mutations)))+". Nothing was applied.", nil)
 	}
+	for _, m := range req.Mutations {
+		if m.ID < 1 {
+			return e.BadRequestError("Mutation ids start at 1 and go up by one per mutation.", nil)
+		}
+	}
 	last, err := bindClient(e, req.ClientID)
 	if err != nil {
 		return err
