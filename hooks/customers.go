@@ -77,6 +77,12 @@ func bindCustomers(app core.App) {
 			}
 			for _, r := range records {
 				r.Set(m.field, newOwner)
+				if r.GetString("status") == "submitted" {
+					// a pending plan now waits for the new owner's approver
+					if err := routeSubmit(e.App, r, newOwner); err != nil {
+						return err
+					}
+				}
 				if err := e.App.Save(r); err != nil {
 					return err
 				}

@@ -473,6 +473,17 @@ func TestScopeCustomerReassignment(t *testing.T) {
 	if res := c.Do("rita", "GET", "/api/collections/customers/records/"+acme, nil); res.Status != 404 {
 		t.Errorf("old owner views the moved customer: %d", res.Status)
 	}
+
+	// Across teams (admin): the pending plan now waits for ed's manager.
+	if res := c.Do("ada", "PATCH", "/api/collections/customers/records/"+acme, `{"owner":"{user:ed}"}`); res.Status != 200 {
+		t.Fatalf("ada reassigns Acme to ed: %d %s", res.Status, res.Body)
+	}
+	if got := owner("plans", plans["submitted"], "approver"); got != o.Users["eve"].Id {
+		t.Errorf("submitted plan approver after the move to east: %s, want eve", got)
+	}
+	if got := owner("plans", plans["approved"], "team"); got != o.Teams["east"].Id {
+		t.Errorf("approved plan team after the move to east: %s", got)
+	}
 }
 
 // A rep who moves team takes their records along: the old manager stops
