@@ -502,6 +502,13 @@ func TestScopeTeamMove(t *testing.T) {
 			before[as+coll] = count(as, coll)
 		}
 	}
+	robsPlan, err := app.FindFirstRecordByData("plans", "owner", w.Users["rob"].Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := flow.Plan(app, robsPlan, "submitted"); err != nil {
+		t.Fatal(err)
+	}
 	if res := c.Do("rob", "PATCH", "/api/collections/users/records/{user:rob}", `{"team":"{team:east}"}`); res.Status != 403 || res.Code("team") != "forbidden" {
 		t.Fatalf("rob moves himself: %d %s", res.Status, res.Body)
 	}
@@ -519,6 +526,9 @@ func TestScopeTeamMove(t *testing.T) {
 	}
 	if res := c.Do("mia", "GET", "/api/collections/customers/records/{customer:rob}", nil); res.Status != 404 {
 		t.Errorf("mia still views rob's customer: %d", res.Status)
+	}
+	if got := w.Reload(t, robsPlan).GetString("approver"); got != w.Users["eve"].Id {
+		t.Errorf("rob's pending plan waits for %s, want eve (his new manager)", got)
 	}
 	if res := c.Do("eve", "GET", "/api/collections/customers/records/{customer:rob}", nil); res.Status != 200 || !strings.Contains(string(res.Body), w.Teams["east"].Id) {
 		t.Errorf("eve views rob's customer: %d %s", res.Status, res.Body)

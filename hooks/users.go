@@ -63,14 +63,17 @@ func bindUsers(app core.App) {
 	})
 
 	// A user who moves team takes their records along: the team field is
-	// denormalised for visibility, and the new team's managers take over.
+	// denormalised for visibility, and the new team's managers take over,
+	// pending submissions included (so do a new manager's, when set).
 	app.OnRecordUpdate("users").BindFunc(func(e *core.RecordEvent) error {
-		oldTeam := e.Record.Original().GetString("team")
+		original := e.Record.Original()
 		if err := e.Next(); err != nil {
 			return err
 		}
 		newTeam := e.Record.GetString("team")
-		if oldTeam == newTeam {
+		moved := original.GetString("team") != newTeam
+		rechain := moved || original.GetString("manager") != e.Record.GetString("manager")
+		if !rechain {
 			return nil
 		}
 		for _, m := range memberCollections {
@@ -79,10 +82,17 @@ func bindUsers(app core.App) {
 				return err
 			}
 			for _, r := range records {
-				if r.GetString("team") == newTeam {
+				changed := moved && r.GetString("team") != newTeam
+				r.Set("team", newTeam)
+				if (m.collection == "plans" || m.collection == "expenses") && r.GetString("status") == "submitted" {
+					if err := routeSubmit(e.App, r, e.Record.Id); err != nil {
+						return err
+					}
+					changed = true
+				}
+				if !changed {
 					continue
 				}
-				r.Set("team", newTeam)
 				if err := e.App.Save(r); err != nil {
 					return err
 				}
