@@ -143,7 +143,7 @@ func openRejections(app core.App, clientID string) ([]rejected, error) {
 		Result  string `db:"result"`
 		Payload string `db:"payload"`
 	}
-	err := app.DB().NewQuery(`SELECT result, payload FROM _sync_mutations
+	err := app.DB().NewQuery(`SELECT result, payload FROM _sync_mutations INDEXED BY _sync_mutations_open
 		WHERE client = {:c} AND status = 'rejected' AND dismissed = 0 ORDER BY id`).
 		Bind(dbx.Params{"c": clientID}).All(&rows)
 	if err != nil {

@@ -288,14 +288,14 @@ func dropLater(app core.App, k keys, seq int64, page map[ref]int) error {
 	for r := range page {
 		rids = append(rids, r.id)
 	}
-	q := app.DB().Select("coll", "rid").Distinct(true).From("_sync_changes").
-		Where(dbx.In("rid", rids...)).
-		AndWhere(dbx.NewExp("seq > {:seq}", dbx.Params{"seq": seq}))
+	params := dbx.Params{"seq": seq}
+	where := ""
 	if !slices.Contains(k, keyStaff) {
-		q.AndWhere(dbx.In("aud", toAny(k)...))
+		where = " AND aud IN (" + bindList(params, "k", toAny(k)) + ")"
 	}
 	var later []changeRow
-	err := q.All(&later)
+	err := app.DB().NewQuery(`SELECT DISTINCT coll, rid FROM _sync_changes INDEXED BY _sync_changes_rid
+		WHERE rid IN (` + bindList(params, "r", rids) + `) AND seq > {:seq}` + where).Bind(params).All(&later)
 	for _, r := range later {
 		delete(page, ref{r.Coll, r.Rid})
 	}
@@ -333,6 +333,18 @@ func visibleRecords(e *core.RequestEvent, coll *core.Collection, rule *string, w
 		return nil, err
 	}
 	return records, nil
+}
+
+// bindList adds values to params as prefix0, prefix1, … and returns the
+// placeholders for an IN (…) list.
+func bindList(params dbx.Params, prefix string, values []any) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		name := prefix + strconv.Itoa(i)
+		params[name] = v
+		names[i] = "{:" + name + "}"
+	}
+	return strings.Join(names, ", ")
 }
 
 func toAny(list []string) []any {
