@@ -18,6 +18,13 @@ import (
 var planContent = []string{"customer", "title", "methods", "measures", "period_start", "period_end", "planned_visits", "budget"}
 
 func bindPlans(app core.App) {
+	// Hourly, because "after period_end" is a day in the org time zone,
+	// whose midnight can fall at any UTC hour. Closing is idempotent.
+	app.Cron().MustAdd("rapport_close_expired_plans", "15 * * * *", func() {
+		if n, err := CloseExpiredPlans(app, time.Now()); err != nil {
+			app.Logger().Error("closing expired plans", "closed", n, "error", err)
+		}
+	})
 	app.OnRecordCreateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
 		p := e.Record
 		if err := checkPeriod(p); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/cron"
 
 	"rapport/hooks"
 	"rapport/internal/testkit"
@@ -337,6 +338,10 @@ func TestCloseExpiredPlans(t *testing.T) {
 	ended := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_start": dayAt(-40), "period_end": dayAt(-1)})
 	running := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_end": dayAt(0)})
 	draft := mkPlan(t, o, "rita", "draft", 100, map[string]any{"period_start": dayAt(-40), "period_end": dayAt(-1)})
+	scheduled := slices.ContainsFunc(app.Cron().Jobs(), func(j *cron.Job) bool { return j.Id() == "rapport_close_expired_plans" })
+	if !scheduled {
+		t.Fatal("closing expired plans is not scheduled")
+	}
 	n, err := hooks.CloseExpiredPlans(app, time.Now())
 	if err != nil || n != 1 {
 		t.Fatalf("closed %d, %v", n, err)
