@@ -1,8 +1,8 @@
 package sync
 
 import (
+	"cmp"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -191,22 +191,27 @@ type changeRow struct {
 }
 
 // changeRows reads the first n rows after seq for any of k: one index seek
-// per key, merged. Staff read every row.
+// per key (no sorting in SQLite), merged here. Staff read every row.
 func changeRows(app core.App, k keys, seq int64, n int) ([]changeRow, error) {
 	params := dbx.Params{"seq": seq, "n": n}
-	var rows []changeRow
 	if slices.Contains(k, keyStaff) {
+		var rows []changeRow
 		err := app.DB().NewQuery("SELECT seq, coll, rid FROM _sync_changes WHERE seq > {:seq} ORDER BY seq LIMIT {:n}").Bind(params).All(&rows)
 		return rows, err
 	}
-	parts := make([]string, len(k))
-	for i, key := range k {
-		name := fmt.Sprintf("k%d", i)
-		params[name] = key
-		parts[i] = "SELECT * FROM (SELECT seq, coll, rid FROM _sync_changes WHERE aud = {:" + name + "} AND seq > {:seq} ORDER BY seq LIMIT {:n})"
+	var rows []changeRow
+	for _, key := range k {
+		var part []changeRow
+		params["k"] = key
+		err := app.DB().NewQuery("SELECT seq, coll, rid FROM _sync_changes WHERE aud = {:k} AND seq > {:seq} ORDER BY seq LIMIT {:n}").
+			Bind(params).All(&part)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, part...)
 	}
-	err := app.DB().NewQuery(strings.Join(parts, " UNION ALL ") + " ORDER BY seq LIMIT {:n}").Bind(params).All(&rows)
-	return rows, err
+	slices.SortFunc(rows, func(a, b changeRow) int { return cmp.Compare(a.Seq, b.Seq) })
+	return rows[:min(n, len(rows))], nil
 }
 
 // incrementalPage turns the user's change rows after the cursor into
@@ -294,7 +299,7 @@ func dropLater(app core.App, k keys, seq int64, page map[ref]int) error {
 		where = " AND aud IN (" + bindList(params, "k", toAny(k)) + ")"
 	}
 	var later []changeRow
-	err := app.DB().NewQuery(`SELECT DISTINCT coll, rid FROM _sync_changes INDEXED BY _sync_changes_rid
+	err := app.DB().NewQuery(`SELECT coll, rid FROM _sync_changes INDEXED BY _sync_changes_rid
 		WHERE rid IN (` + bindList(params, "r", rids) + `) AND seq > {:seq}` + where).Bind(params).All(&later)
 	for _, r := range later {
 		delete(page, ref{r.Coll, r.Rid})
@@ -320,10 +325,9 @@ func visibleRecords(e *core.RequestEvent, coll *core.Collection, rule *string, w
 			return nil, err
 		}
 		q.AndWhere(expr)
-		if err := resolver.UpdateQuery(q); err != nil {
+		if err := resolver.UpdateQuery(q); err != nil { // also deduplicates joined rows
 			return nil, err
 		}
-		q.Distinct(true)
 	}
 	var records []*core.Record
 	if err := q.All(&records); err != nil {
