@@ -278,15 +278,38 @@ func (d *seeder) seedWork(customer *core.Record, c customerSeed) error {
 	if err != nil {
 		return err
 	}
-	status := weighted(d.r, []string{"approved", "draft", "submitted", "rejected"}, []float64{0.7, 0.1, 0.12, 0.08})
+	// Big plans need several approval levels: more of them are still pending.
+	weights := []float64{0.72, 0.1, 0.1, 0.08}
+	if c.band <= 1 {
+		weights = []float64{0.6, 0.1, 0.22, 0.08}
+	}
+	status := weighted(d.r, []string{"approved", "draft", "submitted", "rejected"}, weights)
 	if err := flow.Plan(d.app, plan, status); err != nil {
 		return err
+	}
+	if status == "submitted" {
+		// half-way when the first approver's limit is too small: it went up
+		return d.intermediateApproval(plan)
 	}
 	if status != "approved" {
 		return nil
 	}
 	return d.seedExpenses(plan, tier, visits, 1+d.r.IntN(3), start, d.today,
 		[]string{"draft", "submitted", "approved", "rejected", "paid"}, []float64{0.15, 0.2, 0.25, 0.1, 0.3})
+}
+
+// intermediateApproval has the current approver of a submitted plan pass
+// it up the chain, when their limit is below its budget.
+func (d *seeder) intermediateApproval(plan *core.Record) error {
+	fresh, err := d.app.FindRecordById("plans", plan.Id)
+	if err != nil {
+		return err
+	}
+	approver, err := d.app.FindRecordById("users", fresh.GetString("approver"))
+	if err != nil || approver.GetInt("approval_limit") >= fresh.GetInt("budget") {
+		return nil
+	}
+	return flow.DecideOnce(d.app, fresh, "approve", "同意，请上级审批 Fine by me, needs a higher limit")
 }
 
 func (d *seeder) plan(customer *core.Record, c customerSeed, start, end time.Time, title string) (*core.Record, error) {

@@ -55,6 +55,9 @@ func TestDemo(t *testing.T) {
 			t.Errorf("submitted expense %s waits for nobody", x.Id)
 		}
 	}
+	if n, _ := app.CountRecords("plans", dbx.HashExp{"status": "submitted"}, dbx.NewExp("approval_level >= 2")); n == 0 {
+		t.Error("no plan waits for a second approval level")
+	}
 	decided, _ := app.FindAllRecords("approvals")
 	for _, a := range decided {
 		if a.GetString("approver") == "" && a.GetString("note") != "auto" {

@@ -85,10 +85,6 @@ func drive(app core.App, r *core.Record, ownerField, status string) error {
 // Decide records decision on a submitted plan or expense r as its current
 // approver; approving goes on level after level until it is final.
 func Decide(app core.App, r *core.Record, decision, note string) error {
-	field := "plan"
-	if r.Collection().Name == "expenses" {
-		field = "expense"
-	}
 	for range 10 {
 		fresh, err := app.FindRecordById(r.Collection(), r.Id)
 		if err != nil {
@@ -97,20 +93,32 @@ func Decide(app core.App, r *core.Record, decision, note string) error {
 		if fresh.GetString("status") != "submitted" {
 			return nil
 		}
-		approver, err := app.FindRecordById("users", fresh.GetString("approver"))
-		if err != nil {
-			// the chain ran out: any finance user decides
-			if approver, err = Finance(app); err != nil {
-				return err
-			}
-		}
-		_, err = Create(app, approver, "approvals", map[string]any{field: r.Id, "decision": decision, "note": note,
-			"acknowledge_flags": len(fresh.GetStringSlice("flags")) > 0})
-		if err != nil {
-			return fmt.Errorf("%s decides %s %s: %w", approver.GetString("name"), field, r.Id, err)
+		if err := DecideOnce(app, fresh, decision, note); err != nil {
+			return err
 		}
 	}
-	return fmt.Errorf("%s %s: still submitted after 10 approvals", field, r.Id)
+	return fmt.Errorf("%s %s: still submitted after 10 approvals", r.Collection().Name, r.Id)
+}
+
+// DecideOnce records one decision on r (freshly read) by its current
+// approver, or by a finance user when the chain has run out.
+func DecideOnce(app core.App, r *core.Record, decision, note string) error {
+	field := "plan"
+	if r.Collection().Name == "expenses" {
+		field = "expense"
+	}
+	approver, err := app.FindRecordById("users", r.GetString("approver"))
+	if err != nil {
+		if approver, err = Finance(app); err != nil {
+			return err
+		}
+	}
+	_, err = Create(app, approver, "approvals", map[string]any{field: r.Id, "decision": decision, "note": note,
+		"acknowledge_flags": len(r.GetStringSlice("flags")) > 0})
+	if err != nil {
+		return fmt.Errorf("%s decides %s %s: %w", approver.GetString("name"), field, r.Id, err)
+	}
+	return nil
 }
 
 // Finance is an active finance user.
