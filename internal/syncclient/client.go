@@ -239,6 +239,9 @@ func (c *Client) Push(ctx context.Context) error {
 		c.acknowledge(res)
 		switch status {
 		case http.StatusOK:
+			if head, ok := c.outboxHead(); ok && head == batch[0].ID {
+				return fmt.Errorf("syncclient: the server acknowledged nothing of the push (lastMutationId %d)", res.LastMutationID)
+			}
 		case http.StatusConflict, http.StatusServiceUnavailable:
 			// out_of_order: a delayed copy of an older push arrived first;
 			// 503: the server stopped part-way. Either way, resend from the
@@ -248,6 +251,16 @@ func (c *Client) Push(ctx context.Context) error {
 			return fmt.Errorf("syncclient: push answered %d %s", status, res.Message)
 		}
 	}
+}
+
+// outboxHead is the id of the oldest pending mutation.
+func (c *Client) outboxHead() (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.outbox) == 0 {
+		return 0, false
+	}
+	return c.outbox[0].ID, true
 }
 
 func (c *Client) acknowledge(res pushResponse) {
