@@ -624,6 +624,22 @@ func TestScopeRealtime(t *testing.T) {
 		"mia": {acme, bolt, plan}, "eve": {crane},
 		"dana": {acme, bolt, crane, plan}, "fay": {acme, bolt, crane, plan},
 	}
+	expectDeliveries(t, inbox, want)
+
+	// Deactivation signs the user out of their open connection too.
+	rob := o.Reload(t, o.Users["rob"])
+	rob.Set("active", false)
+	if err := testkit.Save(app, o.Users["ada"], rob); err != nil {
+		t.Fatal(err)
+	}
+	bolt = touch("rob")
+	expectDeliveries(t, inbox, map[string][]string{"rob": nil, "mia": {bolt}})
+}
+
+// expectDeliveries checks that each subscriber received exactly the
+// changes of the ids listed for them.
+func expectDeliveries(t *testing.T, inbox map[string]chan string, want map[string][]string) {
+	t.Helper()
 	for name, ids := range want {
 		got := map[string]bool{}
 		deadline := time.After(10 * time.Second)
