@@ -190,8 +190,19 @@ func TestDerivedFields(t *testing.T) {
 		t.Errorf("batch with a visit for rita's customer: %d %s (%d → %d visits)", res.Status, res.Body, before, after)
 	}
 
-	// An admin moving a visit to rob's customer moves it to rob.
+	// A visit is its rep's: managers and finance see it, never mark it.
 	visit := testkit.MustCreate(t, app, w.Users["rita"], "visits", map[string]any{"customer": w.Customers["rita"].Id})
+	for _, as := range []string{"mia", "dana", "fay"} {
+		res := c.Do(as, "PATCH", "/api/collections/visits/records/"+visit.Id, `{"status":"done"}`)
+		if res.Status != 403 || res.Code("status") != "forbidden" {
+			t.Errorf("%s marks rita's visit done: %d %s", as, res.Status, res.Body)
+		}
+	}
+	if got := w.Reload(t, visit).GetString("status"); got != "scheduled" {
+		t.Errorf("visit status %s after refused updates", got)
+	}
+
+	// An admin moving a visit to rob's customer moves it to rob.
 	res = c.Do("ada", "PATCH", "/api/collections/visits/records/"+visit.Id, `{"customer":"{customer:rob}"}`)
 	if v := res.JSON(); res.Status != 200 || v["rep"] != w.Users["rob"].Id {
 		t.Errorf("admin moves a visit to rob's customer: %d %s", res.Status, res.Body)

@@ -26,7 +26,7 @@ func bindOwnership(app core.App) {
 	})
 	app.OnRecordUpdateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
 		p := e.Record
-		if err := onlyOwnerEdits(p, "owner"); err != nil {
+		if err := onlyOwnerEdits(p, "owner", "status", "decision_note"); err != nil {
 			return err
 		}
 		if p.GetString("customer") != p.Original().GetString("customer") {
@@ -56,7 +56,7 @@ func bindOwnership(app core.App) {
 	})
 	app.OnRecordUpdateExecute("visits").BindFunc(func(e *core.RecordEvent) error {
 		v := e.Record
-		if err := onlyOwnerEdits(v, "rep"); err != nil {
+		if err := onlyOwnerEdits(v, "rep"); err != nil { // a visit is the rep's own record
 			return err
 		}
 		if v.GetString("customer") != v.Original().GetString("customer") {
@@ -107,7 +107,7 @@ func bindOwnership(app core.App) {
 		return deriveExpense(e)
 	})
 	app.OnRecordUpdateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
-		if err := onlyOwnerEdits(e.Record, "rep"); err != nil {
+		if err := onlyOwnerEdits(e.Record, "rep", "status", "decision_note"); err != nil {
 			return err
 		}
 		return deriveExpense(e)
@@ -139,9 +139,10 @@ func ownedCustomer(app core.App, r *core.Record, customerId, field string) (*cor
 }
 
 // onlyOwnerEdits lets people other than the owner (approvers, finance,
-// managers) change nothing but the status; the state machine then decides
-// whether their transition is allowed.
-func onlyOwnerEdits(r *core.Record, ownerField string) error {
+// managers) change nothing but the fields in allowed (status and
+// decision_note of plans and expenses: their state machines then decide
+// whether the transition is theirs to make).
+func onlyOwnerEdits(r *core.Record, ownerField string, allowed ...string) error {
 	a := actor.Of(r)
 	if a.Privileged() || a.UserID() == r.Original().GetString(ownerField) {
 		return nil
@@ -150,7 +151,7 @@ func onlyOwnerEdits(r *core.Record, ownerField string) error {
 	server := ServerFields[r.Collection().Name]
 	for _, f := range r.Collection().Fields {
 		name := f.GetName()
-		if name == "status" || name == "decision_note" || slices.Contains(server, name) || f.GetSystem() || f.Type() == "autodate" {
+		if slices.Contains(allowed, name) || slices.Contains(server, name) || f.GetSystem() || f.Type() == "autodate" {
 			continue
 		}
 		if !sameValue(r.Get(name), original.Get(name)) {
