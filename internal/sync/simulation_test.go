@@ -66,6 +66,7 @@ func simulate(t *testing.T, seed int64, steps int) {
 		devices = append(devices, &device{user: u, c: c})
 	}
 	ctx := context.Background()
+	uploads := 0
 
 	pick := func(d *device, coll string, ok func(syncclient.Record) bool) syncclient.Record {
 		var ids []string
@@ -88,9 +89,12 @@ func simulate(t *testing.T, seed int64, steps int) {
 		mine := func(r syncclient.Record) bool { return r["owner"] == me(d) || r["rep"] == me(d) }
 		switch d.user {
 		case "mia", "eve", "dana":
-			if p := pick(d, "plans", func(r syncclient.Record) bool { return r["status"] == "submitted" }); p != nil {
-				d.c.Create("approvals", map[string]any{"plan": p["id"], "decision": []string{"approve", "approve", "reject"}[rng.Intn(3)]})
-			} else if x := pick(d, "expenses", func(r syncclient.Record) bool { return r["status"] == "submitted" }); x != nil {
+			waiting := func(r syncclient.Record) bool {
+				return r["status"] == "submitted" && (r["approver"] == me(d) || rng.Intn(4) == 0)
+			}
+			if p := pick(d, "plans", waiting); p != nil {
+				d.c.Create("approvals", map[string]any{"plan": p["id"], "decision": []string{"approve", "approve", "approve", "reject"}[rng.Intn(4)]})
+			} else if x := pick(d, "expenses", waiting); x != nil {
 				d.c.Create("approvals", map[string]any{"expense": x["id"], "decision": "approve"})
 			}
 			return
@@ -123,10 +127,19 @@ func simulate(t *testing.T, seed int64, steps int) {
 		case 5:
 			if p := pick(d, "plans", func(r syncclient.Record) bool { return mine(r) && r["status"] == "approved" }); p != nil {
 				d.c.Create("expenses", map[string]any{"plan": p["id"], "category": "meal",
-					"amount": 1000 + rng.Intn(9000), "incurred_on": today})
+					"amount": 1000 + rng.Intn(40000), "incurred_on": today})
 			}
-		case 6:
+		case 6: // attach the receipt (online, multipart), then queue the submit
 			if x := pick(d, "expenses", func(r syncclient.Record) bool { return mine(r) && r["status"] == "draft" }); x != nil {
+				if x["receipt"] == "" && rng.Intn(4) > 0 {
+					receipt := append([]byte("\x89PNG\r\n\x1a\n"), fmt.Sprint(rng.Int63())...)
+					switch err := d.c.Upload(ctx, "expenses", x["id"].(string), "receipt", "receipt.png", receipt); {
+					case err == nil:
+						uploads++
+					case !errors.Is(err, syncclient.ErrRetry):
+						t.Fatalf("%s: upload: %v", d.c.ID, err)
+					}
+				}
 				d.c.Update("expenses", x["id"].(string), map[string]any{"status": "submitted"})
 			}
 		case 7:
@@ -214,8 +227,8 @@ func simulate(t *testing.T, seed int64, steps int) {
 		e.converged(d.user, d.c)
 		checkOutcomes(t, e, d.c, statuses)
 	}
-	t.Logf("seed %d: outcomes %v; network dropped %d, lost %d responses, duplicated %d, delayed %d",
-		seed, statuses, net.dropped, net.lost, net.dupes, net.delayed)
+	t.Logf("seed %d: outcomes %v; %d receipts uploaded; network dropped %d, lost %d responses, duplicated %d, delayed %d",
+		seed, statuses, uploads, net.dropped, net.lost, net.dupes, net.delayed)
 	if statuses["applied"] == 0 || net.lost == 0 || net.delayed == 0 {
 		t.Fatal("the simulation exercised too little")
 	}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -369,6 +370,48 @@ func (c *Client) Dismiss(ctx context.Context, id int64) error {
 	return err
 }
 
+// Upload attaches a file (a receipt, a visit photo) with the records API's
+// multipart PATCH: files never travel in a push. Call it once the record's
+// create was acknowledged, and before pushing the mutation that needs the
+// file (e.g. the expense's submit). Uploading the same file again is safe.
+func (c *Client) Upload(ctx context.Context, collection, id, field, filename string, content []byte) error {
+	var body bytes.Buffer
+	form := multipart.NewWriter(&body)
+	part, err := form.CreateFormFile(field, filename)
+	if err == nil {
+		_, err = part.Write(content)
+	}
+	if err == nil {
+		err = form.Close()
+	}
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, c.BaseURL+"/api/collections/"+collection+"/records/"+id, &body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", c.Token)
+	req.Header.Set("Content-Type", form.FormDataContentType())
+	resp, err := c.do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrRetry, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("syncclient: upload answered %d %s", resp.StatusCode, raw)
+	}
+	return nil
+}
+
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	if c.Do != nil {
+		return c.Do(req)
+	}
+	return http.DefaultClient.Do(req)
+}
+
 // call does one request; transport failures wrap ErrRetry.
 func (c *Client) call(ctx context.Context, method, path string, body []byte, out any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
@@ -377,11 +420,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, out
 	}
 	req.Header.Set("Authorization", c.Token)
 	req.Header.Set("Content-Type", "application/json")
-	do := c.Do
-	if do == nil {
-		do = http.DefaultClient.Do
-	}
-	resp, err := do(req)
+	resp, err := c.do(req)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrRetry, err)
 	}
