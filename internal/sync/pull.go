@@ -190,8 +190,9 @@ type changeRow struct {
 	Rid  string `db:"rid"`
 }
 
-// changeRows reads the first n rows after seq for any of k: one index seek
-// per key (no sorting in SQLite), merged here. Staff read every row.
+// changeRows reads the first n rows after seq for any of k: one statement,
+// an index seek per key (no sorter in SQLite), merged here. Staff read
+// every row.
 func changeRows(app core.App, k keys, seq int64, n int) ([]changeRow, error) {
 	params := dbx.Params{"seq": seq, "n": n}
 	if slices.Contains(k, keyStaff) {
@@ -199,16 +200,15 @@ func changeRows(app core.App, k keys, seq int64, n int) ([]changeRow, error) {
 		err := app.DB().NewQuery("SELECT seq, coll, rid FROM _sync_changes WHERE seq > {:seq} ORDER BY seq LIMIT {:n}").Bind(params).All(&rows)
 		return rows, err
 	}
+	parts := make([]string, len(k))
+	for i, key := range k {
+		name := "k" + strconv.Itoa(i)
+		params[name] = key
+		parts[i] = "SELECT * FROM (SELECT seq, coll, rid FROM _sync_changes WHERE aud = {:" + name + "} AND seq > {:seq} ORDER BY seq LIMIT {:n})"
+	}
 	var rows []changeRow
-	for _, key := range k {
-		var part []changeRow
-		params["k"] = key
-		err := app.DB().NewQuery("SELECT seq, coll, rid FROM _sync_changes WHERE aud = {:k} AND seq > {:seq} ORDER BY seq LIMIT {:n}").
-			Bind(params).All(&part)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, part...)
+	if err := app.DB().NewQuery(strings.Join(parts, " UNION ALL ")).Bind(params).All(&rows); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(rows, func(a, b changeRow) int { return cmp.Compare(a.Seq, b.Seq) })
 	return rows[:min(n, len(rows))], nil

@@ -125,26 +125,30 @@ func ownerKeys(r *core.Record) keys {
 	return k
 }
 
-// userKeys are the keys a user pulls.
+// userKeys are the keys a user pulls: their own, the teams they view, and
+// their team's lineage (one query).
 func userKeys(app core.App, user *core.Record) (keys, error) {
 	k := keys{"u:" + user.Id, keyAll}
 	if isStaff(user.GetString("role")) {
 		k.add(keyStaff)
 	}
-	var viewed []string
-	err := app.DB().NewQuery(`SELECT id FROM teams WHERE EXISTS (SELECT 1 FROM json_each(teams.viewers) WHERE json_each.value = {:u})`).
-		Bind(map[string]any{"u": user.Id}).Column(&viewed)
+	var rows []struct {
+		Kind string `db:"kind"`
+		Team string `db:"team"`
+	}
+	err := app.DB().NewQuery(`SELECT 'v' AS kind, id AS team FROM teams
+			WHERE EXISTS (SELECT 1 FROM json_each(teams.viewers) WHERE json_each.value = {:u})
+		UNION ALL
+		SELECT 't', a.value FROM teams, json_each(teams.ancestors) a WHERE teams.id = {:team}`).
+		Bind(map[string]any{"u": user.Id, "team": user.GetString("team")}).All(&rows)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range viewed {
-		k.viewers(t)
-	}
-	if teamId := user.GetString("team"); teamId != "" {
-		if team, err := app.FindRecordById("teams", teamId); err == nil {
-			for _, a := range team.GetStringSlice("ancestors") {
-				k.members(a)
-			}
+	for _, r := range rows {
+		if r.Kind == "v" {
+			k.viewers(r.Team)
+		} else {
+			k.members(r.Team)
 		}
 	}
 	return k, nil
