@@ -206,3 +206,38 @@ func TestPushLimits(t *testing.T) {
 		t.Fatalf("bad clientId: %d", status)
 	}
 }
+
+// TestEveryWritePathIsLogged: REST, the batch API and server-side writes
+// reach a device's pull just like pushes do.
+func TestEveryWritePathIsLogged(t *testing.T) {
+	e := newEnv(t)
+	acme := e.o.Customers["rita"].Id
+	rita := e.client("rita", "ritaphone01")
+	mustSync(t, rita)
+
+	status, rest := e.call("rita", "POST", "/api/collections/visits/records", map[string]any{"customer": acme, "notes": "rest"})
+	if status != 200 {
+		t.Fatalf("REST create: %d %v", status, rest)
+	}
+	status, batch := e.call("rita", "POST", "/api/batch", map[string]any{"requests": []map[string]any{
+		{"method": "POST", "url": "/api/collections/visits/records", "body": map[string]any{"customer": acme, "notes": "batch"}},
+	}})
+	if status != 200 {
+		t.Fatalf("batch create: %d %v", status, batch)
+	}
+	c := e.o.Reload(t, e.o.Customers["rita"])
+	c.Set("address", "set by a server job")
+	if err := e.app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+
+	mustSync(t, rita)
+	notes := map[any]bool{}
+	for _, v := range rita.Store()["visits"] {
+		notes[v["notes"]] = true
+	}
+	if !notes["rest"] || !notes["batch"] || rita.Store()["customers"][acme]["address"] != "set by a server job" {
+		t.Fatalf("pull after REST, batch and server writes: visits %v, customer %v", notes, rita.Store()["customers"][acme])
+	}
+	e.converged("rita", rita)
+}
