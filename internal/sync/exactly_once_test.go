@@ -8,6 +8,8 @@ import (
 	gosync "sync"
 	"testing"
 
+	"github.com/pocketbase/pocketbase/core"
+
 	"rapport/internal/syncclient"
 )
 
@@ -131,4 +133,36 @@ func TestExactlyOnce(t *testing.T) {
 			t.Fatalf("%d visits, want 6", n)
 		}
 	})
+}
+
+// TestTransientFailure: when the database is busy part-way, the push stops
+// with 503 and Retry-After; what came before took effect, the rest runs on
+// the retry, nothing twice.
+func TestTransientFailure(t *testing.T) {
+	e := newEnv(t)
+	acme := e.o.Customers["rita"].Id
+	busy := true
+	e.app.OnRecordCreateExecute("visits").BindFunc(func(re *core.RecordEvent) error {
+		if busy && re.Record.Id == fmt.Sprintf("v%014d", 3) {
+			return errors.New("database is locked (5) (SQLITE_BUSY)")
+		}
+		return re.Next()
+	})
+	var muts []map[string]any
+	for i := 1; i <= 5; i++ {
+		muts = append(muts, map[string]any{"id": i, "op": "create", "collection": "visits", "recordId": fmt.Sprintf("v%014d", i), "data": map[string]any{"customer": acme}})
+	}
+	body := map[string]any{"clientId": "ritaphone01", "mutations": muts}
+	status, res := e.call("rita", "POST", "/api/sync/push", body)
+	if status != 503 || e.header.Get("Retry-After") == "" || res["lastMutationId"].(float64) != 2 || len(res["results"].([]any)) != 2 {
+		t.Fatalf("busy database: %d %v", status, res)
+	}
+	busy = false
+	status, res = e.call("rita", "POST", "/api/sync/push", body)
+	if status != 200 || res["lastMutationId"].(float64) != 5 {
+		t.Fatalf("retry: %d %v", status, res)
+	}
+	if n, _ := e.app.CountRecords("visits"); n != 5 {
+		t.Fatalf("%d visits after the retry, want 5", n)
+	}
 }

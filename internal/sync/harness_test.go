@@ -23,11 +23,12 @@ import (
 
 // env is a real HTTP server over a fresh test app with the standard org.
 type env struct {
-	t   testing.TB
-	app *tests.TestApp
-	o   *testkit.Org
-	url string
-	ids int // record ids handed to clients
+	t      testing.TB
+	app    *tests.TestApp
+	o      *testkit.Org
+	url    string
+	ids    int         // record ids handed to clients
+	header http.Header // of the last call's response
 }
 
 func newEnv(t testing.TB) *env {
@@ -81,6 +82,7 @@ func (e *env) call(name, method, path string, body any) (int, map[string]any) {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	e.header = resp.Header
 	out := map[string]any{}
 	raw, _ := io.ReadAll(resp.Body)
 	_ = json.Unmarshal(raw, &out)

@@ -179,6 +179,12 @@ func applyRun(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms 
 			continue
 		}
 		if isTransient(ruleErr) {
+			// the mutations before it still take effect, then the push stops
+			if failAt > 0 {
+				if results, again, _, err := runTx(e, info, clientID, ms[:failAt], nil); err == nil && again < 0 {
+					out = append(out, results...)
+				}
+			}
 			return out, ruleErr
 		}
 		rejection := &rejectedResult{m: ms[failAt], r: Result{ID: ms[failAt].ID, Status: "rejected", Error: apiError(ruleErr, ms[failAt].Op)}}
