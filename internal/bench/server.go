@@ -110,6 +110,9 @@ func runChild(raw string) error {
 		}
 		defer f.Close()
 		defer pprof.StopCPUProfile()
+		// where the server waits rather than computes (the writer, I/O)
+		runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+		defer writeProfile("block", strings.TrimSuffix(spec.Profile, ".prof")+".block.prof")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -152,6 +155,15 @@ type memStats struct {
 	StackInuse uint64 `json:"stackInuse"`
 	Sys        uint64 `json:"sys"`
 	Goroutines int    `json:"goroutines"`
+}
+
+func writeProfile(name, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup(name).WriteTo(f, 0)
 }
 
 // server is a running child server.
