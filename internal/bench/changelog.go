@@ -15,7 +15,7 @@ import (
 // that generating the organisation wrote through the real hooks, as if
 // those records had been edited again and again. Every audience, collection
 // and record id in it exists; only the volume is synthetic.
-func fillChangeLog(app core.App, _ *world, rows int, seed uint64, log io.Writer) error {
+func fillChangeLog(app core.App, rows int, seed uint64, log io.Writer) error {
 	type entry struct {
 		aud, coll, rid string
 		at             int64

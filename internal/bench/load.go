@@ -78,7 +78,6 @@ func truncate(b []byte, n int) string {
 // loadResult is what a closed-loop load run measured.
 type loadResult struct {
 	Units    int64           // work units done (records, mutations, pulls)
-	Calls    int             // operations completed
 	Errors   int             // operations that failed
 	Elapsed  time.Duration   // wall time of the run
 	Latency  []time.Duration // per successful operation
@@ -142,7 +141,6 @@ func runLoad(workers, maxCalls int, maxDur time.Duration, op func(worker, i int)
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	res.Units = units.Load()
-	res.Calls = len(res.Latency) + res.Errors
 	return res
 }
 

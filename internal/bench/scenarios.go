@@ -44,7 +44,7 @@ func (r *run) prepare(changeLog bool) error {
 		return err
 	}
 	if changeLog {
-		if err := fillChangeLog(app, r.world, s.ChangeLogRows, r.cfg.Seed, r.cfg.Log); err != nil {
+		if err := fillChangeLog(app, s.ChangeLogRows, r.cfg.Seed, r.cfg.Log); err != nil {
 			return fmt.Errorf("change log: %w", err)
 		}
 	}
@@ -573,7 +573,7 @@ func (r *run) fanout(f fanout) (fanoutResult, error) {
 			}
 		}
 	}
-	_, out.peak = srv.memory()
+	out.peak = srv.peakRSS()
 	if err := c.do(http.MethodGet, "/__bench/memstats", "", nil, &out.mem); err != nil {
 		return out, err
 	}

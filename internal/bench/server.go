@@ -230,26 +230,19 @@ func (s *server) stop() {
 	}
 }
 
-// memory reads the child's resident set now and at its peak, in bytes.
-func (s *server) memory() (rss, peak int64) {
+// peakRSS is the child's peak resident set (VmHWM), in bytes.
+func (s *server) peakRSS() int64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0, 0
+		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmRSS:":
-			rss = kb << 10
-		case "VmHWM:":
-			peak = kb << 10
+		if fields := strings.Fields(line); len(fields) >= 2 && fields[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			return kb << 10
 		}
 	}
-	return rss, peak
+	return 0
 }
 
 // raiseFileLimit lifts RLIMIT_NOFILE to the hard limit: thousands of SSE
