@@ -83,15 +83,11 @@ func recomputeBudget(app core.App, b *core.Record) error {
 	return app.SaveNoValidate(b)
 }
 
-// recomputePlan stores plan id's sums, from its expenses, when they changed.
-func recomputePlan(app core.App, id string) error {
-	plan, err := app.FindRecordById("plans", id)
-	if err != nil {
-		return nil // gone with its expenses
+// adjust adds d to the sums stored on r (a plan or budget) and saves it.
+// Only server fields change, so field validation is skipped.
+func adjust(app core.App, r *core.Record, d budget.Sums) error {
+	if !budget.Apply(r, budget.Stored(r).Plus(d)) {
+		return nil
 	}
-	sums, err := budget.PlanSums(app, id)
-	if err != nil || !budget.Apply(plan, sums) {
-		return err
-	}
-	return app.SaveNoValidate(plan)
+	return app.SaveNoValidate(r)
 }

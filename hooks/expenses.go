@@ -248,11 +248,8 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 
 	var flags []string
 	escalate := false
-	planSums, err := budget.PlanSums(app, plan.Id)
-	if err != nil {
-		return err
-	}
-	if planSums.Committed+amount > approvedBudget {
+	planCommitted := int64(plan.GetInt("committed"))
+	if planCommitted+amount > approvedBudget {
 		switch s.PlanOnExceed {
 		case "warn":
 			flags = append(flags, "plan_over_budget")
@@ -260,7 +257,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 			flags = append(flags, "plan_over_budget", "budget_escalated")
 			escalate = true
 		default:
-			return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", title, money(max(approvedBudget-planSums.Committed, 0), cur), money(approvedBudget, cur), money(planSums.Committed, cur), money(amount, cur))
+			return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", title, money(max(approvedBudget-planCommitted, 0), cur), money(approvedBudget, cur), money(planCommitted, cur), money(amount, cur))
 		}
 	}
 	budgets, err := budget.Matching(app, budget.Of(x))
@@ -358,8 +355,9 @@ func warnPercent(b *core.Record) int {
 	return 80
 }
 
-// afterExpenseWrite writes the auto approval and recomputes the sums of the
-// plans and budgets an expense write touched (old is nil on create).
+// afterExpenseWrite writes the auto approval and moves the sums of the
+// plans and budgets an expense write touched from the expense's old share
+// to its new one (old is nil on create).
 func afterExpenseWrite(app core.App, old, x *core.Record) error {
 	if marked(x, autoKey) {
 		x.Set(autoKey, nil)
@@ -374,48 +372,82 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 			return err
 		}
 	}
+	matched, isMatched := x.GetRaw(matchedKey).([]*core.Record)
+	x.Set(matchedKey, nil)
 	if old == nil {
 		old = core.NewRecord(x.Collection())
 	}
-	if !budget.Counts(old.GetString("status")) && !budget.Counts(x.GetString("status")) {
+	before, after := budget.Share(old), budget.Share(x)
+	dimensions := budget.Of(old) == budget.Of(x) && old.GetString("plan") == x.GetString("plan")
+	if before == after && (dimensions || before == (budget.Sums{})) {
 		return nil
 	}
-	if len(changedFields(x, old, []string{"status", "amount", "plan", "incurred_on", "category", "team", "rep"})) == 0 {
-		return nil
-	}
-	plans := []string{x.GetString("plan")}
-	if p := old.GetString("plan"); p != "" && p != plans[0] {
-		plans = append(plans, p)
-	}
-	for _, id := range plans {
-		if err := recomputePlan(app, id); err != nil {
-			return err
-		}
-	}
-	var err error
-	budgets, matched := x.GetRaw(matchedKey).([]*core.Record)
-	if matched {
-		x.Set(matchedKey, nil)
-	} else if budgets, err = budget.Matching(app, budget.Of(x)); err != nil {
-		return err
-	}
-	if old.GetString("incurred_on") != "" && budget.Of(old) != budget.Of(x) {
-		before, err := budget.Matching(app, budget.Of(old))
+
+	plans := sumChanges{}
+	plans.add(old.GetString("plan"), nil, budget.Sums{}.Minus(before))
+	plans.add(x.GetString("plan"), nil, after)
+	for _, id := range plans.ids {
+		plan, err := app.FindRecordById("plans", id)
 		if err != nil {
+			continue // gone with its expenses
+		}
+		if err := adjust(app, plan, plans.delta[id]); err != nil {
 			return err
 		}
-		for _, b := range before {
-			if !slices.ContainsFunc(budgets, func(r *core.Record) bool { return r.Id == b.Id }) {
-				budgets = append(budgets, b)
+	}
+
+	budgets := sumChanges{}
+	var err error
+	if after != (budget.Sums{}) && !isMatched {
+		if matched, err = budget.Matching(app, budget.Of(x)); err != nil {
+			return err
+		}
+	}
+	if before != (budget.Sums{}) {
+		was := matched
+		if budget.Of(old) != budget.Of(x) || after == (budget.Sums{}) {
+			if was, err = budget.Matching(app, budget.Of(old)); err != nil {
+				return err
 			}
 		}
+		for _, b := range was {
+			budgets.add(b.Id, b, budget.Sums{}.Minus(before))
+		}
 	}
-	for _, b := range budgets {
-		if err := recomputeBudget(app, b); err != nil {
+	if after != (budget.Sums{}) {
+		for _, b := range matched {
+			budgets.add(b.Id, b, after)
+		}
+	}
+	for _, id := range budgets.ids {
+		if err := adjust(app, budgets.records[id], budgets.delta[id]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sumChanges collects the changes to the sums of plans or budgets, by id
+// in first-seen order, so a record the old and new state share is saved
+// once with the net change.
+type sumChanges struct {
+	ids     []string
+	delta   map[string]budget.Sums
+	records map[string]*core.Record
+}
+
+func (c *sumChanges) add(id string, r *core.Record, d budget.Sums) {
+	if id == "" || d == (budget.Sums{}) {
+		return
+	}
+	if c.delta == nil {
+		c.delta, c.records = map[string]budget.Sums{}, map[string]*core.Record{}
+	}
+	if _, ok := c.delta[id]; !ok {
+		c.ids = append(c.ids, id)
+		c.records[id] = r
+	}
+	c.delta[id] = c.delta[id].Plus(d)
 }
 
 // noDecisions refuses to delete a plan or expense that has approvals: its

@@ -1,7 +1,9 @@
 // Package budget matches expenses to budgets and sums what is committed and
-// spent against budgets and plans. Sums are always recomputed from the
-// expenses with SQL (inside the caller's transaction), never incremented,
-// so they cannot drift.
+// spent against budgets and plans. An expense write adjusts the stored sums
+// by the difference between the expense's old and new Share (inside the
+// write's transaction, so SQLite's single writer keeps them exact); they
+// are recomputed from the expenses with SQL only when what a budget
+// covers changes (a new or reshaped budget, a team moved in the tree).
 package budget
 
 import (
@@ -18,9 +20,16 @@ var (
 	Spent     = []any{"approved", "paid"}
 )
 
-// Counts reports whether an expense in status counts against budgets.
-func Counts(status string) bool {
-	return status == "submitted" || status == "approved" || status == "paid"
+// Share is what expense x adds to the sums of its plan and budgets.
+func Share(x *core.Record) Sums {
+	amount := int64(x.GetInt("amount"))
+	switch x.GetString("status") {
+	case "approved", "paid":
+		return Sums{Committed: amount, Spent: amount}
+	case "submitted":
+		return Sums{Committed: amount}
+	}
+	return Sums{}
 }
 
 // Target is what a budget is matched on: an expense's dimensions.
@@ -111,9 +120,24 @@ func CareSpend(app core.App, customerId, day string) (int64, error) {
 	return s.Committed, err
 }
 
+// Stored are the sums stored on r (a budget or plan).
+func Stored(r *core.Record) Sums {
+	return Sums{Committed: int64(r.GetInt("committed")), Spent: int64(r.GetInt("spent"))}
+}
+
+// Plus returns s with d added.
+func (s Sums) Plus(d Sums) Sums {
+	return Sums{Committed: s.Committed + d.Committed, Spent: s.Spent + d.Spent}
+}
+
+// Minus returns s with d taken away.
+func (s Sums) Minus(d Sums) Sums {
+	return Sums{Committed: s.Committed - d.Committed, Spent: s.Spent - d.Spent}
+}
+
 // Apply stores s on r (a budget or plan); it reports whether r changed.
 func Apply(r *core.Record, s Sums) bool {
-	if int64(r.GetInt("committed")) == s.Committed && int64(r.GetInt("spent")) == s.Spent {
+	if Stored(r) == s {
 		return false
 	}
 	r.Set("committed", s.Committed)
