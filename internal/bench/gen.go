@@ -27,6 +27,7 @@ type world struct {
 	Reps         []person
 	Staff        []person            // managers and directors, every level
 	Tokens       map[string]string   // user id → auth token
+	Devices      map[string]string   // auth token → the user's device address
 	Viewers      map[string][]string // team id → users who may view its records
 	Plans        map[string][]plan   // rep id → approved plans
 	Drafts       map[string][]string // rep id → draft expenses (for edits)
@@ -65,9 +66,12 @@ func generate(app core.App, s shape, log io.Writer) (*world, error) {
 	now := time.Now()
 	today := settings.Today(now)
 	g := &gen{app: app, log: log, w: &world{
-		Viewers: map[string][]string{}, Tokens: map[string]string{}, Plans: map[string][]plan{}, Drafts: map[string][]string{}, Today: today,
+		Viewers: map[string][]string{}, Tokens: map[string]string{}, Devices: map[string]string{}, Plans: map[string][]plan{}, Drafts: map[string][]string{}, Today: today,
 	}}
 	g.period = [2]string{today[:4] + "-01-01", today[:4] + "-12-31"}
+	if err := trustDeviceHeader(app); err != nil {
+		return nil, err
+	}
 	if err := g.org(s); err != nil {
 		return nil, fmt.Errorf("generate org: %w", err)
 	}
@@ -129,6 +133,8 @@ func (g *gen) user(app core.App, name, role, team string, limitYuan int64) (*cor
 func (g *gen) person(u *core.Record) (person, error) {
 	tok, err := u.NewAuthToken()
 	g.w.Tokens[u.Id] = tok
+	n := len(g.w.Tokens)
+	g.w.Devices[tok] = fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)
 	return person{ID: u.Id, Token: tok, Team: u.GetString("team")}, err
 }
 
@@ -358,3 +364,14 @@ func (g *gen) approve(p *core.Record, rep person) error {
 }
 
 const noteForcedApproval = "plans approved by the server directly (the approval flow did not approve them)"
+
+// deviceHeader carries a simulated phone's address; the bench's Rapport
+// server trusts it as a proxy header (everything really comes from
+// 127.0.0.1).
+const deviceHeader = "X-Bench-Device-Ip"
+
+func trustDeviceHeader(app core.App) error {
+	settings := app.Settings()
+	settings.TrustedProxy.Headers = []string{deviceHeader}
+	return app.Save(settings)
+}

@@ -17,6 +17,18 @@ import (
 type client struct {
 	base string
 	http *http.Client
+	// devices gives each token the address of its phone: PocketBase keys
+	// its rate limiters (and the list API's anti-enumeration throttle) by
+	// client IP, and a fleet of phones does not share one address.
+	devices map[string]string
+	device  string // overrides devices: see from
+}
+
+// from is c sending every request from the device address ip.
+func (c *client) from(ip string) *client {
+	cc := *c
+	cc.device = ip
+	return &cc
 }
 
 func newClient(base string, conns int) *client {
@@ -47,8 +59,14 @@ func (c *client) do(method, path, token string, body, out any) error {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.device != "" {
+		req.Header.Set(deviceHeader, c.device)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", token)
+		if ip, ok := c.devices[token]; ok && c.device == "" {
+			req.Header.Set(deviceHeader, ip)
+		}
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
