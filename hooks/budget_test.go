@@ -1,9 +1,11 @@
 package hooks_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -244,4 +246,43 @@ func TestBudgetsFollowTheTeamTree(t *testing.T) {
 		t.Errorf("after field moved under east: sales %d, east %d", committed(sales), committed(east))
 	}
 	sumsAgree(t, app, "team tree")
+}
+
+// Reshaping a budget recounts it from its expenses; the writes after that
+// keep adding to the new count.
+func TestReshapedBudgetRecounts(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	plan := mkPlan(t, o, "rita", "approved", 5000)
+	b := mkBudget(t, o, "org", "warn", 1000)
+	mkExpense(t, o, plan, 100, map[string]any{"status": "approved"})
+	mkExpense(t, o, plan, 50, map[string]any{"status": "submitted", "category": "gift"})
+	committed := func(step string, want int64) {
+		t.Helper()
+		sumsAgree(t, app, step)
+		if got := reload(t, app, "budgets", b.Id).GetInt("committed"); int64(got) != testkit.Yuan(want) {
+			t.Errorf("%s: committed %d, want %d yuan", step, got, want)
+		}
+	}
+	committed("org-wide", 150)
+	reshape := func(field string, value any) {
+		t.Helper()
+		b = reload(t, app, "budgets", b.Id)
+		b.Set(field, value)
+		if err := app.Save(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reshape("category", "gift")
+	committed("gifts only", 50)
+	reshape("period_start", fmt.Sprintf("%d-01-01", time.Now().Year()-1))
+	committed("last year", 0)
+	reshape("period_start", dayAt(0)[:4]+"-01-01")
+	committed("this year again", 50)
+	x := reload(t, app, "expenses", mkExpense(t, o, plan, 30, map[string]any{"category": "gift", "description": "flowers"}).Id)
+	x.Set("status", "submitted")
+	if err := testkit.Save(app, o.Users["rita"], x); err != nil {
+		t.Fatal(err)
+	}
+	committed("another gift", 80)
 }

@@ -22,9 +22,14 @@ import (
 // expenseContent is what only a draft expense may change.
 var expenseContent = []string{"plan", "visit", "category", "amount", "currency", "incurred_on", "receipt", "description"}
 
-// matchedKey carries the budgets matched at submit to the sums update
-// after the write.
-const matchedKey = "@rapport.budgets"
+// submittedKey carries the plan and budgets loaded at submit (as a
+// *submitted) to the sums update after the write, in the same transaction.
+const submittedKey = "@rapport.submitted"
+
+type submitted struct {
+	plan    *core.Record
+	budgets []*core.Record
+}
 
 // lateAfterDays: an expense submitted more than this many days after it was
 // incurred is flagged late_submission.
@@ -72,6 +77,7 @@ func bindExpenses(app core.App) {
 	// Follow-ups in the same transaction: the auto approval record, and the
 	// plan and budget sums.
 	app.OnRecordCreate("expenses").BindFunc(func(e *core.RecordEvent) error {
+		e.Record.Set(submittedKey, nil) // only this write's submit may fill it
 		if err := e.Next(); err != nil {
 			return err
 		}
@@ -79,6 +85,7 @@ func bindExpenses(app core.App) {
 	})
 	app.OnRecordUpdate("expenses").BindFunc(func(e *core.RecordEvent) error {
 		old := e.Record.Original()
+		e.Record.Set(submittedKey, nil)
 		if err := e.Next(); err != nil {
 			return err
 		}
@@ -306,7 +313,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 		flags = []string{}
 	}
 
-	x.Set(matchedKey, budgets)
+	x.Set(submittedKey, &submitted{plan: plan, budgets: budgets})
 	x.Set("flags", flags)
 	x.Set("finance_review", escalate)
 	x.Set("submitted_at", types.NowDateTime())
@@ -372,23 +379,26 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 			return err
 		}
 	}
-	matched, isMatched := x.GetRaw(matchedKey).([]*core.Record)
-	x.Set(matchedKey, nil)
+	sub, _ := x.GetRaw(submittedKey).(*submitted)
+	x.Set(submittedKey, nil)
 	if old == nil {
 		old = core.NewRecord(x.Collection())
 	}
 	before, after := budget.Share(old), budget.Share(x)
-	dimensions := budget.Of(old) == budget.Of(x) && old.GetString("plan") == x.GetString("plan")
-	if before == after && (dimensions || before == (budget.Sums{})) {
+	unmoved := budget.Of(old) == budget.Of(x) && old.GetString("plan") == x.GetString("plan")
+	if before == after && (unmoved || before == (budget.Sums{})) {
 		return nil
 	}
 
+	var err error
 	plans := sumChanges{}
 	plans.add(old.GetString("plan"), nil, budget.Sums{}.Minus(before))
 	plans.add(x.GetString("plan"), nil, after)
 	for _, id := range plans.ids {
-		plan, err := app.FindRecordById("plans", id)
-		if err != nil {
+		var plan *core.Record
+		if sub != nil && sub.plan.Id == id {
+			plan = sub.plan
+		} else if plan, err = app.FindRecordById("plans", id); err != nil {
 			continue // gone with its expenses
 		}
 		if err := adjust(app, plan, plans.delta[id]); err != nil {
@@ -397,8 +407,10 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 	}
 
 	budgets := sumChanges{}
-	var err error
-	if after != (budget.Sums{}) && !isMatched {
+	var matched []*core.Record
+	if sub != nil {
+		matched = sub.budgets
+	} else if after != (budget.Sums{}) {
 		if matched, err = budget.Matching(app, budget.Of(x)); err != nil {
 			return err
 		}

@@ -5,7 +5,8 @@ import (
 	m "github.com/pocketbase/pocketbase/migrations"
 )
 
-// Budget sums are recomputed from the expenses on every counted transition;
+// Budget sums are recomputed from the expenses when a budget is created or
+// reshaped, or a team moves (expense writes adjust them incrementally);
 // this covering index lets SQLite sum a budget's scope, category and period
 // from the index alone (an org budget over tens of thousands of expenses
 // stays a few milliseconds).

@@ -7,11 +7,14 @@
 package budget
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // Statuses whose expenses count as committed and as spent.
@@ -51,11 +54,14 @@ func Matching(app core.App, t Target) ([]*core.Record, error) {
 	}
 	scope := dbx.Or(dbx.HashExp{"scope": "org"}, dbx.HashExp{"scope": "rep", "rep": t.Rep})
 	if t.Team != "" {
+		var lineage types.JSONArray[string] // the team and those above it
+		err := app.DB().Select("ancestors").From("teams").Where(dbx.HashExp{"id": t.Team}).Row(&lineage)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
 		ancestors := []any{t.Team}
-		if team, err := app.FindRecordById("teams", t.Team); err == nil {
-			for _, id := range team.GetStringSlice("ancestors") {
-				ancestors = append(ancestors, id)
-			}
+		for _, id := range lineage {
+			ancestors = append(ancestors, id)
 		}
 		scope = dbx.Or(scope, dbx.And(dbx.HashExp{"scope": "team"}, dbx.In("team", ancestors...)))
 	}
