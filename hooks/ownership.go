@@ -20,7 +20,7 @@ func bindOwnership(app core.App) {
 		if err != nil {
 			return err
 		}
-		p.Set("owner", customer.GetString("owner"))
+		p.Set("owner", customer.Owner)
 		setDefault(p, "status", "draft")
 		return deriveTeam(e, "owner")
 	})
@@ -34,7 +34,7 @@ func bindOwnership(app core.App) {
 			if err != nil {
 				return err
 			}
-			p.Set("owner", customer.GetString("owner")) // an admin may move it to another rep's customer
+			p.Set("owner", customer.Owner) // an admin may move it to another rep's customer
 		}
 		return deriveTeam(e, "owner")
 	})
@@ -45,7 +45,7 @@ func bindOwnership(app core.App) {
 		if err != nil {
 			return err
 		}
-		v.Set("rep", customer.GetString("owner"))
+		v.Set("rep", customer.Owner)
 		setDefault(v, "status", "scheduled")
 		setDefault(v, "kind", "visit")
 		setDefault(v, "source", "manual")
@@ -64,7 +64,7 @@ func bindOwnership(app core.App) {
 			if err != nil {
 				return err
 			}
-			v.Set("rep", customer.GetString("owner"))
+			v.Set("rep", customer.Owner)
 		}
 		if err := samePlanCustomer(e.App, v); err != nil {
 			return err
@@ -75,17 +75,16 @@ func bindOwnership(app core.App) {
 	deriveExpense := func(e *core.RecordEvent) error {
 		x := e.Record
 		planChanged := x.IsNew() || x.GetString("plan") != x.Original().GetString("plan")
-		plan, err := e.App.FindRecordById("plans", x.GetString("plan"))
-		if err != nil {
-			return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
-		}
 		if planChanged {
-			customer, err := ownedCustomer(e.App, x, plan.GetString("customer"), "plan")
+			customer, err := findPlanCustomer(e.App, x.GetString("plan"))
 			if err != nil {
+				return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
+			}
+			if err := checkOwner(x, customer, "plan"); err != nil {
 				return err
 			}
 			x.Set("customer", customer.Id)
-			x.Set("rep", customer.GetString("owner"))
+			x.Set("rep", customer.Owner)
 		}
 		if visitId := x.GetString("visit"); visitId != "" {
 			visit, err := e.App.FindRecordById("visits", visitId)
@@ -124,18 +123,23 @@ func bindOwnership(app core.App) {
 	}
 }
 
-// ownedCustomer loads the customer and checks the writer owns it. The
-// server, superusers and admins act on behalf of the owner.
-func ownedCustomer(app core.App, r *core.Record, customerId, field string) (*core.Record, error) {
-	customer, err := app.FindRecordById("customers", customerId)
+// ownedCustomer loads the customer and checks the writer owns it.
+func ownedCustomer(app core.App, r *core.Record, customerId, field string) (customerRef, error) {
+	customer, err := findCustomer(app, customerId)
 	if err != nil {
-		return nil, violation.New(field, "validation_missing_rel_records", "The customer does not exist.")
+		return customer, violation.New(field, "validation_missing_rel_records", "The customer does not exist.")
 	}
+	return customer, checkOwner(r, customer, field)
+}
+
+// checkOwner refuses work on someone else's customer. The server,
+// superusers and admins act on behalf of the owner.
+func checkOwner(r *core.Record, customer customerRef, field string) error {
 	a := actor.Of(r)
-	if !a.Privileged() && customer.GetString("owner") != a.UserID() {
-		return nil, violation.New(field, "not_owner", "%s belongs to another rep; only its owner can record work for it.", customer.GetString("name"))
+	if !a.Privileged() && customer.Owner != a.UserID() {
+		return violation.New(field, "not_owner", "%s belongs to another rep; only its owner can record work for it.", customer.Name)
 	}
-	return customer, nil
+	return nil
 }
 
 // onlyOwnerEdits lets people other than the owner (approvers, finance,

@@ -5,18 +5,40 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
+// The lookups on every write read the one or two columns they need rather
+// than whole records: hydrating a record costs more than the query itself.
+
 func dbxEq(column string, value any) dbx.Expression {
 	return dbx.HashExp{column: value}
 }
 
 // userTeam is the team of user id ("" when unknown).
 func userTeam(app core.App, id string) string {
-	if id == "" {
-		return ""
+	var team string
+	if id != "" {
+		_ = app.DB().Select("team").From("users").Where(dbx.HashExp{"id": id}).Row(&team)
 	}
-	u, err := app.FindRecordById("users", id)
-	if err != nil {
-		return ""
-	}
-	return u.GetString("team")
+	return team
+}
+
+// customerRef is what the ownership rules need of a customer.
+type customerRef struct {
+	Id    string `db:"id"`
+	Owner string `db:"owner"`
+	Name  string `db:"name"`
+}
+
+func findCustomer(app core.App, id string) (customerRef, error) {
+	var c customerRef
+	err := app.DB().Select("id", "owner", "name").From("customers").Where(dbx.HashExp{"id": id}).One(&c)
+	return c, err
+}
+
+// findPlanCustomer is the customer of plan id, in one query.
+func findPlanCustomer(app core.App, planId string) (customerRef, error) {
+	var c customerRef
+	err := app.DB().Select("c.id", "c.owner", "c.name").From("plans p").
+		InnerJoin("customers c", dbx.NewExp("c.id = p.customer")).
+		Where(dbx.HashExp{"p.id": planId}).One(&c)
+	return c, err
 }
