@@ -4,8 +4,12 @@ package main
 
 import (
 	"log"
+	"net/http"
+	"os"
 
 	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
 	"rapport/hooks"
@@ -30,6 +34,14 @@ func main() {
 	app.RootCmd.AddCommand(audit.Command(app))
 	app.RootCmd.AddCommand(bench.Command())
 	app.RootCmd.AddCommand(demo.Command(app))
+
+	// Static web from pb_public/ (relative to where the server runs).
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if !se.Router.HasRoute(http.MethodGet, "/{path...}") {
+			se.Router.GET("/{path...}", apis.Static(os.DirFS("pb_public"), false))
+		}
+		return se.Next()
+	})
 
 	if err := app.Start(); err != nil {
 		log.Fatal(err)
