@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"runtime/debug"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
@@ -20,7 +21,15 @@ import (
 	_ "rapport/pb_migrations"
 )
 
+// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
+// otherwise: thousands of idle realtime connections leave garbage that the
+// collector would otherwise let grow to twice the live heap.
+const defaultMemoryLimit = 192 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	app := pocketbase.New()
 
 	// The schema lives in Go migrations; dashboard edits do not write new ones.
