@@ -470,7 +470,7 @@ func TestProtectedFiles(t *testing.T) {
 		}
 	}
 	for _, f := range []struct{ collection, field string }{{"expenses", "receipt"}, {"visits", "photos"}} {
-		field := mustCollection(t, app, f.collection).Fields.GetByName(f.field).(*core.FileField)
+		field := testkit.MustCollection(t, app, f.collection).Fields.GetByName(f.field).(*core.FileField)
 		if !field.Protected || len(field.Thumbs) == 0 {
 			t.Errorf("%s.%s: protected %v, thumbs %v", f.collection, f.field, field.Protected, field.Thumbs)
 		}

@@ -196,7 +196,7 @@ func TestScopeMatrix(t *testing.T) {
 			createBody: `{"email":"new-%s@example.com","password":"password123","passwordConfirm":"password123","name":"New"}`,
 			update:     "200 404 403 404 403 403 200 404 200", updateBody: `{"name":"Rita %s"}`,
 			del: adminDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
-				u := core.NewRecord(mustCollection(t, w.App, "users"))
+				u := core.NewRecord(testkit.MustCollection(t, w.App, "users"))
 				u.SetEmail(fmt.Sprintf("gone-%d@example.com", time.Now().UnixNano()))
 				u.SetPassword("password123")
 				if err := w.App.Save(u); err != nil {
@@ -300,15 +300,6 @@ func planOf(t testing.TB, w *scopeWorld, rep, status string) string {
 		t.Fatal(err)
 	}
 	return p.Id
-}
-
-func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
-	t.Helper()
-	c, err := app.FindCollectionByNameOrId(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // Expansions and filters that reach through relations never show a record

@@ -95,7 +95,8 @@ func (o *Org) Expand(s string) string {
 	return strings.NewReplacer(pairs...).Replace(s)
 }
 
-func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
+// MustCollection finds a collection by name or fails the test.
+func MustCollection(t testing.TB, app core.App, name string) *core.Collection {
 	t.Helper()
 	c, err := app.FindCollectionByNameOrId(name)
 	if err != nil {

@@ -145,7 +145,7 @@ func SuperuserToken(t testing.TB, app core.App) string {
 	t.Helper()
 	su, err := app.FindAuthRecordByEmail(core.CollectionNameSuperusers, "root@example.com")
 	if err != nil {
-		su = core.NewRecord(mustCollection(t, app, core.CollectionNameSuperusers))
+		su = core.NewRecord(MustCollection(t, app, core.CollectionNameSuperusers))
 		su.SetEmail("root@example.com")
 		su.SetPassword("password123")
 		if err := app.Save(su); err != nil {
