@@ -40,30 +40,26 @@ func For(app core.App, requester string) *Route {
 type walker struct {
 	app       core.App
 	requester string
-	users     map[string]*core.Record
-	teams     map[string]*core.Record
+	found     map[string]*core.Record // by collection/id
 }
 
 func newWalker(app core.App, requester string) *walker {
-	return &walker{app: app, requester: requester, users: map[string]*core.Record{}, teams: map[string]*core.Record{}}
+	return &walker{app: app, requester: requester, found: map[string]*core.Record{}}
 }
 
-func (w *walker) user(id string) *core.Record {
-	if u, ok := w.users[id]; ok {
-		return u
-	}
-	u, _ := w.app.FindRecordById("users", id)
-	w.users[id] = u
-	return u
-}
+func (w *walker) user(id string) *core.Record { return w.find("users", id) }
 
-func (w *walker) team(id string) *core.Record {
-	if t, ok := w.teams[id]; ok {
-		return t
+func (w *walker) team(id string) *core.Record { return w.find("teams", id) }
+
+// find loads a record once per walk (nil when missing).
+func (w *walker) find(collection, id string) *core.Record {
+	key := collection + "/" + id
+	if r, ok := w.found[key]; ok {
+		return r
 	}
-	t, _ := w.app.FindRecordById("teams", id)
-	w.teams[id] = t
-	return t
+	r, _ := w.app.FindRecordById(collection, id)
+	w.found[key] = r
+	return r
 }
 
 // next is the id of the person above u ("" at the top).

@@ -11,7 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"rapport/hooks"
-	"rapport/internal/actor"
+	"rapport/internal/flow"
 	_ "rapport/pb_migrations"
 )
 
@@ -82,23 +82,15 @@ func Factory(build func(t testing.TB, app *tests.TestApp)) func(t testing.TB) *t
 // Save writes r as the given user (nil: as the server) through the same
 // model events as the REST API.
 func Save(app core.App, as *core.Record, r *core.Record) error {
-	if as != nil {
-		actor.Bind(r, actor.FromAuth(as))
-	}
-	return app.Save(r)
+	return flow.Save(app, as, r)
 }
 
 // MustCreate creates a record in collection as the given user.
 func MustCreate(t testing.TB, app core.App, as *core.Record, collection string, data map[string]any) *core.Record {
 	t.Helper()
-	c, err := app.FindCollectionByNameOrId(collection)
+	r, err := flow.Create(app, as, collection, data)
 	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(c)
-	r.Load(data)
-	if err := Save(app, as, r); err != nil {
-		t.Fatalf("create %s %v: %v", collection, data, err)
+		t.Fatalf("%v (data %v)", err, data)
 	}
 	return r
 }
