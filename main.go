@@ -16,6 +16,7 @@ import (
 	"rapport/hooks"
 	"rapport/internal/audit"
 	"rapport/internal/bench"
+	"rapport/internal/dbconn"
 	"rapport/internal/demo"
 	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
@@ -30,7 +31,8 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	app := pocketbase.New()
+	// SQLite through a driver that keeps prepared statements (internal/dbconn)
+	app := pocketbase.NewWithConfig(pocketbase.Config{DBConnect: dbconn.Connect})
 
 	// The schema lives in Go migrations; dashboard edits do not write new ones.
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{

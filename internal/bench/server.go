@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/hooks"
+	"rapport/internal/dbconn"
 	rsync "rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
@@ -52,7 +53,11 @@ func register(app core.App) {
 
 // openApp bootstraps the app stored in dir and brings its schema up to date.
 func openApp(dir, mode string) (*core.BaseApp, error) {
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
+	config := core.BaseAppConfig{DataDir: dir}
+	if mode == modeRapport {
+		config.DBConnect = dbconn.Connect // as main.go; stock stays stock
+	}
+	app := core.NewBaseApp(config)
 	if err := app.Bootstrap(); err != nil {
 		return nil, err
 	}

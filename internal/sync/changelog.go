@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -58,7 +57,9 @@ func bindChangeLog(app core.App, p *poker) {
 	})
 }
 
-// logRecord writes one change row per audience key in a single statement.
+// logRecord writes one change row per audience key. One single-row
+// statement per row: it is prepared once per connection (internal/dbconn),
+// and unlike a multi-row INSERT it needs no statement journal.
 func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 	if len(k) == 0 || !p.logReady(app) {
 		return nil
@@ -70,16 +71,12 @@ func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 		rows = keys{keyStaff}
 	}
 	params := dbx.Params{"c": collection, "r": id, "t": time.Now().Unix()}
-	values := make([]string, len(rows))
-	for i, key := range rows {
-		name := fmt.Sprintf("a%d", i)
-		params[name] = key
-		values[i] = "({:" + name + "}, {:c}, {:r}, {:t})"
-	}
-	_, err := app.DB().NewQuery("INSERT INTO _sync_changes (aud, coll, rid, at) VALUES " + strings.Join(values, ", ")).
-		Bind(params).Execute()
-	if err != nil {
-		return err
+	insert := app.DB().NewQuery("INSERT INTO _sync_changes (aud, coll, rid, at) VALUES ({:a}, {:c}, {:r}, {:t})")
+	for _, key := range rows {
+		params["a"] = key
+		if _, err := insert.Bind(params).Execute(); err != nil {
+			return err
+		}
 	}
 	p.afterCommit(app, k)
 	return nil

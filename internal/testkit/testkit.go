@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"rapport/hooks"
+	"rapport/internal/dbconn"
 	"rapport/internal/flow"
 	_ "rapport/pb_migrations"
 )
@@ -30,7 +31,7 @@ func template() (string, error) {
 			templateErr = err
 			return
 		}
-		app, err := tests.NewTestApp(empty)
+		app, err := newTestApp(empty)
 		if err != nil {
 			templateErr = err
 			return
@@ -52,6 +53,11 @@ func fastPasswords(app core.App) error {
 	return app.Save(users)
 }
 
+// newTestApp is tests.NewTestApp on the server's database driver.
+func newTestApp(dir string) (*tests.TestApp, error) {
+	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env", DBConnect: dbconn.Connect})
+}
+
 // NewApp returns a migrated test app with every hook registered.
 func NewApp(t testing.TB) *tests.TestApp {
 	t.Helper()
@@ -59,7 +65,7 @@ func NewApp(t testing.TB) *tests.TestApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := tests.NewTestApp(dir)
+	app, err := newTestApp(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

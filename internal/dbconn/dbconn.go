@@ -1,0 +1,211 @@
+// Package dbconn opens PocketBase's SQLite database the way
+// core.DefaultDBConnect does, through a driver that keeps each connection's
+// prepared statements.
+//
+// The modernc driver compiles every statement it is given anew and throws
+// it away afterwards, and dbx keeps no statements either, so a rule-checked
+// write spent a fifth of its CPU parsing SQL it had parsed a millisecond
+// before (docs/benchmarks.md). The SQL text PocketBase and dbx build is
+// stable (values are bound parameters), so a small cache per connection,
+// keyed by that text, turns nearly every statement into bind + step.
+package dbconn
+
+import (
+	"container/list"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"reflect"
+	gosync "sync"
+
+	"github.com/pocketbase/dbx"
+	_ "modernc.org/sqlite" // registers "sqlite"
+)
+
+// DriverName is the database/sql driver Connect registers.
+const DriverName = "rapport_sqlite"
+
+// cacheSize bounds the statements kept per connection. The hot paths use a
+// few dozen distinct statements; the readers' pool holds up to 15 idle
+// connections, so the cache costs at most a few MB.
+const cacheSize = 128
+
+// pragmas are core.DefaultDBConnect's.
+const pragmas = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+
+var register gosync.Once
+
+// Connect is a core.DBConnectFunc.
+func Connect(dbPath string) (*dbx.DB, error) {
+	register.Do(func() {
+		// the modernc driver as registered, with any functions and hooks added to it
+		db, _ := sql.Open("sqlite", "")
+		sql.Register(DriverName, &cachingDriver{inner: db.Driver()})
+		db.Close()
+	})
+	db, err := sql.Open(DriverName, dbPath+pragmas)
+	if err != nil {
+		return nil, err
+	}
+	return dbx.NewFromDB(db, "sqlite"), nil // dbx's SQLite dialect
+}
+
+type cachingDriver struct{ inner driver.Driver }
+
+func (d *cachingDriver) Open(name string) (driver.Conn, error) {
+	c, err := d.inner.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{inner: c.(innerConn), lru: list.New(), stmts: map[string]*list.Element{}}, nil
+}
+
+// innerConn is what the modernc connection implements and database/sql uses.
+type innerConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// conn is used by one goroutine at a time (database/sql's contract), but a
+// transaction may run a statement while rows of the same statement are
+// still open; such a statement is busy and the second use gets a one-off.
+type conn struct {
+	inner innerConn
+	lru   *list.List // of *cached, most recently used first
+	stmts map[string]*list.Element
+}
+
+type cached struct {
+	query string
+	stmt  driver.Stmt
+	busy  bool
+}
+
+// statement returns the cached statement for query, preparing it on first
+// use, and a release func to call when the statement is done with; a busy
+// statement yields a one-off that release closes.
+func (c *conn) statement(ctx context.Context, query string) (driver.Stmt, func(), error) {
+	if el, ok := c.stmts[query]; ok {
+		s := el.Value.(*cached)
+		if !s.busy {
+			c.lru.MoveToFront(el)
+			s.busy = true
+			return s.stmt, func() { s.busy = false }, nil
+		}
+		return c.oneOff(ctx, query)
+	}
+	if c.lru.Len() >= cacheSize {
+		last := c.lru.Back()
+		if s := last.Value.(*cached); s.busy {
+			return c.oneOff(ctx, query)
+		} else {
+			c.lru.Remove(last)
+			delete(c.stmts, s.query)
+			s.stmt.Close()
+		}
+	}
+	st, err := c.inner.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &cached{query: query, stmt: st, busy: true}
+	c.stmts[query] = c.lru.PushFront(s)
+	return st, func() { s.busy = false }, nil
+}
+
+func (c *conn) oneOff(ctx context.Context, query string) (driver.Stmt, func(), error) {
+	st, err := c.inner.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func() { st.Close() }, nil
+}
+
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	st, release, err := c.statement(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return st.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	st, release, err := c.statement(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	r, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &rows{Rows: r, release: release}, nil
+}
+
+func (c *conn) Close() error {
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		el.Value.(*cached).stmt.Close()
+	}
+	c.lru.Init()
+	clear(c.stmts)
+	return c.inner.Close()
+}
+
+func (c *conn) Prepare(query string) (driver.Stmt, error) { return c.inner.Prepare(query) }
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.inner.PrepareContext(ctx, query)
+}
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.inner.BeginTx(context.Background(), driver.TxOptions{})
+}
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.inner.BeginTx(ctx, opts)
+}
+func (c *conn) Ping(ctx context.Context) error         { return c.inner.Ping(ctx) }
+func (c *conn) ResetSession(ctx context.Context) error { return c.inner.ResetSession(ctx) }
+func (c *conn) IsValid() bool                          { return c.inner.IsValid() }
+
+// rows gives its statement back when closed (a cached statement is reset
+// by the driver's rows.Close, ready for the next use). The column type
+// methods keep PocketBase's SQL console informative.
+type rows struct {
+	driver.Rows
+	release func()
+}
+
+func (r *rows) Close() error {
+	err := r.Rows.Close()
+	if r.release != nil {
+		r.release()
+		r.release = nil
+	}
+	return err
+}
+
+func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
+	if t, ok := r.Rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return t.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
+}
+
+func (r *rows) ColumnTypeNullable(i int) (nullable, ok bool) {
+	if t, ok := r.Rows.(driver.RowsColumnTypeNullable); ok {
+		return t.ColumnTypeNullable(i)
+	}
+	return false, false
+}
+
+func (r *rows) ColumnTypeScanType(i int) reflect.Type {
+	if t, ok := r.Rows.(driver.RowsColumnTypeScanType); ok {
+		return t.ColumnTypeScanType(i)
+	}
+	return reflect.TypeFor[any]()
+}
