@@ -57,6 +57,11 @@ func (r *row) hash() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return r.hashWith(changes)
+}
+
+// hashWith is hash with r's changes already canonical.
+func (r *row) hashWith(changes []byte) (string, error) {
 	entry, err := json.Marshal(struct {
 		Seq            int64           `json:"seq"`
 		Created        string          `json:"created"`
@@ -67,7 +72,7 @@ func (r *row) hash() (string, error) {
 		Collection     string          `json:"collection"`
 		RecordID       string          `json:"record_id"`
 		Changes        json.RawMessage `json:"changes"`
-	}{r.Seq, r.Created, r.Actor, r.ActorSuperuser, r.ClientID, r.Action, r.Collection, r.RecordID, changes})
+	}{r.Seq, r.Created, r.Actor, r.ActorSuperuser, r.ClientID, r.Action, r.Collection, r.RecordID, json.RawMessage(changes)})
 	if err != nil {
 		return "", err
 	}
@@ -110,17 +115,21 @@ func Append(app core.App, e Entry) error {
 		Actor: e.Actor, ActorSuperuser: e.ActorSuperuser, ClientID: e.ClientID, Action: e.Action,
 		Collection: e.Collection, RecordID: e.RecordID, Changes: string(changes), PrevHash: last.Hash,
 	}
-	if r.Hash, err = r.hash(); err != nil {
+	if r.Hash, err = r.hashWith(changes); err != nil {
 		return err
 	}
-	_, err = app.DB().Insert("audit_log", dbx.Params{
-		"id": r.Id, "seq": r.Seq, "created": now, "updated": now, "actor": r.Actor,
+	_, err = app.DB().NewQuery(insertSQL).Bind(dbx.Params{
+		"id": r.Id, "seq": r.Seq, "created": now, "actor": r.Actor,
 		"actor_superuser": r.ActorSuperuser, "client_id": r.ClientID, "action": r.Action,
 		"collection": r.Collection, "record_id": r.RecordID, "changes": r.Changes,
 		"prev_hash": r.PrevHash, "hash": r.Hash,
 	}).Execute()
 	return err
 }
+
+// insertSQL is fixed text, so that its prepared statement is reused.
+const insertSQL = `INSERT INTO audit_log (id, seq, created, updated, actor, actor_superuser, client_id, action, collection, record_id, changes, prev_hash, hash)
+	VALUES ({:id}, {:seq}, {:created}, {:created}, {:actor}, {:actor_superuser}, {:client_id}, {:action}, {:collection}, {:record_id}, {:changes}, {:prev_hash}, {:hash})`
 
 // BrokenError names the first entry where the chain does not verify.
 type BrokenError struct {

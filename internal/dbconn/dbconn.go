@@ -16,6 +16,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"reflect"
+	"strings"
 	gosync "sync"
 
 	"github.com/pocketbase/dbx"
@@ -30,8 +31,11 @@ const DriverName = "rapport_sqlite"
 // connections, so the cache costs at most a few MB.
 const cacheSize = 128
 
-// pragmas are core.DefaultDBConnect's.
-const pragmas = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+// pragmas are core.DefaultDBConnect's, and commits leave the WAL to the
+// checkpointer (checkpoint.go).
+const pragmas = defaultPragmas + "&_pragma=wal_autocheckpoint(0)"
+
+const defaultPragmas = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
 
 var register gosync.Once
 
@@ -57,7 +61,9 @@ func (d *cachingDriver) Open(name string) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{inner: c.(innerConn), lru: list.New(), stmts: map[string]*list.Element{}}, nil
+	file, _, _ := strings.Cut(name, "?")
+	files.opened(file)
+	return &conn{inner: c.(innerConn), file: file, lru: list.New(), stmts: map[string]*list.Element{}}, nil
 }
 
 // innerConn is what the modernc connection implements and database/sql uses.
@@ -77,6 +83,7 @@ type innerConn interface {
 // still open; such a statement is busy and the second use gets a one-off.
 type conn struct {
 	inner innerConn
+	file  string
 	lru   *list.List // of *cached, most recently used first
 	stmts map[string]*list.Element
 }
@@ -155,6 +162,7 @@ func (c *conn) Close() error {
 	}
 	c.lru.Init()
 	clear(c.stmts)
+	files.closed(c.file)
 	return c.inner.Close()
 }
 

@@ -3,9 +3,11 @@ package dbconn
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 )
@@ -140,5 +142,45 @@ func TestEviction(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Commits leave the WAL alone; the background checkpointer copies it into
+// the database file, and stops when the last connection closes.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wal.db")
+	wdb, err := Connect(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wdb.NewQuery("CREATE TABLE big (v TEXT)").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	before := size()
+	for range 200 {
+		if _, err := wdb.NewQuery("INSERT INTO big (v) VALUES (hex(randomblob(2000)))").Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+400_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes (was %d): the WAL was not checkpointed", size(), before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wdb.Close()
+	files.mu.Lock()
+	running := files.stop[path] != nil
+	files.mu.Unlock()
+	if running {
+		t.Error("checkpointer still running after the last connection closed")
 	}
 }
