@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 
 	"github.com/pocketbase/dbx"
 	_ "modernc.org/sqlite" // registers "sqlite"
@@ -26,10 +27,18 @@ import (
 // DriverName is the database/sql driver Connect registers.
 const DriverName = "rapport_sqlite"
 
-// cacheSize bounds the statements kept per connection. The hot paths use a
-// few dozen distinct statements; the readers' pool holds up to 15 idle
-// connections, so the cache costs at most a few MB.
-const cacheSize = 128
+// cacheSize bounds the statements kept per connection (the hot paths use a
+// few dozen), and maxCached those kept by all connections together:
+// prepared statements live outside the Go heap, and a burst of requests
+// opens up to 120 readers (5,000 realtime clients connecting at once cost
+// 19 MB of RSS before this bound).
+const (
+	cacheSize = 128
+	maxCached = 256
+)
+
+// cachedTotal counts the statements all connections keep.
+var cachedTotal atomic.Int64
 
 // pragmas are core.DefaultDBConnect's, and commits leave the WAL to the
 // checkpointer (checkpoint.go).
@@ -112,18 +121,28 @@ func (c *conn) statement(ctx context.Context, query string) (driver.Stmt, func()
 		if s := last.Value.(*cached); s.busy {
 			return c.oneOff(ctx, query)
 		} else {
-			c.lru.Remove(last)
-			delete(c.stmts, s.query)
-			s.stmt.Close()
+			c.evict(last)
 		}
+	}
+	if cachedTotal.Load() >= maxCached {
+		return c.oneOff(ctx, query)
 	}
 	st, err := c.inner.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, nil, err
 	}
+	cachedTotal.Add(1)
 	s := &cached{query: query, stmt: st, busy: true}
 	c.stmts[query] = c.lru.PushFront(s)
 	return st, func() { s.busy = false }, nil
+}
+
+func (c *conn) evict(el *list.Element) {
+	s := el.Value.(*cached)
+	c.lru.Remove(el)
+	delete(c.stmts, s.query)
+	s.stmt.Close()
+	cachedTotal.Add(-1)
 }
 
 func (c *conn) oneOff(ctx context.Context, query string) (driver.Stmt, func(), error) {
@@ -157,11 +176,9 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 }
 
 func (c *conn) Close() error {
-	for el := c.lru.Front(); el != nil; el = el.Next() {
-		el.Value.(*cached).stmt.Close()
+	for c.lru.Len() > 0 {
+		c.evict(c.lru.Back())
 	}
-	c.lru.Init()
-	clear(c.stmts)
 	files.closed(c.file)
 	return c.inner.Close()
 }

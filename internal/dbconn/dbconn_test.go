@@ -184,3 +184,20 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		t.Error("checkpointer still running after the last connection closed")
 	}
 }
+
+// Connections together keep at most maxCached statements; beyond that they
+// prepare one-offs and still answer.
+func TestGlobalBound(t *testing.T) {
+	for d := range 3 {
+		db := open(t)
+		for i := range cacheSize {
+			q := fmt.Sprintf("SELECT name FROM t WHERE id = {:id} AND %d >= 0 AND %d >= 0", d, i)
+			if got := names(t, db, q, dbx.Params{"id": 3}); len(got) != 1 || got[0] != "c" {
+				t.Fatalf("db %d, statement %d: %v", d, i, got)
+			}
+		}
+	}
+	if n := cachedTotal.Load(); n > maxCached {
+		t.Fatalf("%d statements cached, bound is %d", n, maxCached)
+	}
+}

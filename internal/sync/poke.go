@@ -3,6 +3,7 @@ package sync
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"time"
@@ -90,44 +91,64 @@ func (p *poker) flush() {
 	}
 	data, _ := json.Marshal(map[string]string{"cursor": cursor{Seq: seq}.String()})
 	msg := subscriptions.Message{Name: Topic, Data: data}
-	teams := map[string]*core.Record{}
-	team := func(id string) *core.Record {
-		t, ok := teams[id]
-		if !ok {
-			t, _ = p.app.FindRecordById("teams", id)
-			teams[id] = t
-		}
-		return t
-	}
+	who := resolve(p.app, changed)
 	for _, client := range listeners {
 		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if auth == nil || auth.Collection().Name != "users" || !concerns(auth, changed, team) {
+		if auth == nil || auth.Collection().Name != "users" || !who.concerns(auth) {
 			continue
 		}
 		go client.Send(msg) // Send blocks until the SSE loop reads it
 	}
 }
 
-// concerns reports whether any changed key is one of user's keys.
-func concerns(user *core.Record, changed map[string]bool, team func(string) *core.Record) bool {
-	if changed[keyAll] || changed["u:"+user.Id] || (changed[keyStaff] && isStaff(user.GetString("role"))) {
-		return true
-	}
-	var own *core.Record
-	if id := user.GetString("team"); id != "" {
-		own = team(id)
-	}
+// concerned is who a flush's changed keys concern, resolved once per flush
+// so that each of thousands of listeners costs a few map lookups.
+type concerned struct {
+	all, staff bool
+	users      map[string]bool // u: keys, and the viewers of v: teams
+	lineage    map[string]bool // t: teams: their members and subteams' members
+	inLineage  map[string]bool // memo: a user's team → its ancestors meet lineage
+	app        core.App
+}
+
+func resolve(app core.App, changed map[string]bool) *concerned {
+	c := &concerned{users: map[string]bool{}, lineage: map[string]bool{}, inLineage: map[string]bool{}, app: app}
 	for key := range changed {
-		switch key[:2] {
-		case "v:":
-			if t := team(key[2:]); t != nil && slices.Contains(t.GetStringSlice("viewers"), user.Id) {
-				return true
+		switch {
+		case key == keyAll:
+			c.all = true
+		case key == keyStaff:
+			c.staff = true
+		case strings.HasPrefix(key, "u:"):
+			c.users[key[2:]] = true
+		case strings.HasPrefix(key, "v:"):
+			if t, err := app.FindRecordById("teams", key[2:]); err == nil {
+				for _, id := range t.GetStringSlice("viewers") {
+					c.users[id] = true
+				}
 			}
-		case "t:":
-			if own != nil && slices.Contains(own.GetStringSlice("ancestors"), key[2:]) {
-				return true
-			}
+		case strings.HasPrefix(key, "t:"):
+			c.lineage[key[2:]] = true
 		}
 	}
-	return false
+	return c
+}
+
+// concerns reports whether any changed key is one of user's keys.
+func (c *concerned) concerns(user *core.Record) bool {
+	if c.all || c.users[user.Id] || (c.staff && isStaff(user.GetString("role"))) {
+		return true
+	}
+	team := user.GetString("team")
+	if len(c.lineage) == 0 || team == "" {
+		return false
+	}
+	in, ok := c.inLineage[team]
+	if !ok {
+		if t, err := c.app.FindRecordById("teams", team); err == nil {
+			in = slices.ContainsFunc(t.GetStringSlice("ancestors"), func(id string) bool { return c.lineage[id] })
+		}
+		c.inLineage[team] = in
+	}
+	return in
 }
