@@ -118,11 +118,10 @@ func (c *conn) statement(ctx context.Context, query string) (driver.Stmt, func()
 	}
 	if c.lru.Len() >= cacheSize {
 		last := c.lru.Back()
-		if s := last.Value.(*cached); s.busy {
+		if last.Value.(*cached).busy {
 			return c.oneOff(ctx, query)
-		} else {
-			c.evict(last)
 		}
+		c.evict(last)
 	}
 	if cachedTotal.Load() >= maxCached {
 		return c.oneOff(ctx, query)
