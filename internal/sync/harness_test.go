@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"sort"
+	gosync "sync"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -28,7 +29,8 @@ type env struct {
 	o      *testkit.Org
 	url    string
 	ids    int         // record ids handed to clients
-	header http.Header // of the last call's response
+	mu     gosync.Mutex
+	header http.Header // of the last call's response (calls may run concurrently)
 }
 
 func newEnv(t testing.TB) *env {
@@ -82,7 +84,9 @@ func (e *env) call(name, method, path string, body any) (int, map[string]any) {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	e.mu.Lock()
 	e.header = resp.Header
+	e.mu.Unlock()
 	out := map[string]any{}
 	raw, _ := io.ReadAll(resp.Body)
 	_ = json.Unmarshal(raw, &out)
