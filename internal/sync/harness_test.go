@@ -28,7 +28,7 @@ type env struct {
 	app    *tests.TestApp
 	o      *testkit.Org
 	url    string
-	ids    int         // record ids handed to clients
+	ids    int // record ids handed to clients
 	mu     gosync.Mutex
 	header http.Header // of the last call's response (calls may run concurrently)
 }
