@@ -17,39 +17,48 @@ import (
 const checkpointEvery = 100 * time.Millisecond
 
 // files counts our open connections per database file and runs one
-// checkpointer per file while that count is above zero. When the last
-// connection closes, SQLite itself checkpoints and removes the WAL.
-var files = &fileSet{open: map[string]int{}, stop: map[string]chan struct{}{}}
+// checkpointer per file while that count is above zero. The last close
+// waits for the checkpointer to close its connection too, so that SQLite's
+// last-close checkpoint leaves no WAL behind (backups and restores expect
+// closed files).
+var files = &fileSet{open: map[string]int{}, running: map[string]checkpointing{}}
 
 type fileSet struct {
-	mu   gosync.Mutex
-	open map[string]int
-	stop map[string]chan struct{}
+	mu      gosync.Mutex
+	open    map[string]int
+	running map[string]checkpointing
 }
+
+type checkpointing struct{ stop, done chan struct{} }
 
 func (f *fileSet) opened(file string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.open[file]++
 	if f.open[file] == 1 {
-		stop := make(chan struct{})
-		f.stop[file] = stop
-		go checkpointer(file, stop)
+		c := checkpointing{stop: make(chan struct{}), done: make(chan struct{})}
+		f.running[file] = c
+		go checkpointer(file, c)
 	}
 }
 
 func (f *fileSet) closed(file string) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.open[file]--
-	if f.open[file] == 0 {
-		close(f.stop[file])
-		delete(f.stop, file)
+	c, last := f.running[file], f.open[file] == 0
+	if last {
+		delete(f.running, file)
 		delete(f.open, file)
+	}
+	f.mu.Unlock()
+	if last {
+		close(c.stop)
+		<-c.done
 	}
 }
 
-func checkpointer(file string, stop <-chan struct{}) {
+func checkpointer(file string, c checkpointing) {
+	defer close(c.done)
 	db, err := sql.Open("sqlite", file+defaultPragmas)
 	if err != nil {
 		return // commits are unaffected; the WAL grows until the last close
@@ -60,7 +69,7 @@ func checkpointer(file string, stop <-chan struct{}) {
 	defer tick.Stop()
 	for {
 		select {
-		case <-stop:
+		case <-c.stop:
 			return
 		case <-tick.C:
 			// SQLITE_BUSY (another checkpoint is running) is fine: next tick
