@@ -15,6 +15,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"reflect"
 	"strings"
 	gosync "sync"
@@ -70,9 +71,14 @@ func (d *cachingDriver) Open(name string) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	inner, ok := c.(innerConn)
+	if !ok {
+		c.Close()
+		return nil, errors.New("dbconn: the sqlite driver's connections no longer offer what database/sql needs from them")
+	}
 	file, _, _ := strings.Cut(name, "?")
 	files.opened(file)
-	return &conn{inner: c.(innerConn), file: file, lru: list.New(), stmts: map[string]*list.Element{}}, nil
+	return &conn{inner: inner, file: file, lru: list.New(), stmts: map[string]*list.Element{}}, nil
 }
 
 // innerConn is what the modernc connection implements and database/sql uses.
