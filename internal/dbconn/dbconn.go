@@ -16,6 +16,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"hash/maphash"
 	"reflect"
 	"strings"
 	gosync "sync"
@@ -37,6 +38,14 @@ const (
 	cacheSize = 128
 	maxCached = 256
 )
+
+// A statement is kept from its second use on a connection. Statements used
+// once (PocketBase names each create-rule check's CTE at random) would
+// otherwise fill the cache and push out the ones that repeat. seenSize
+// bounds the texts remembered, as hashes, per connection.
+const seenSize = 1024
+
+var seed = maphash.MakeSeed()
 
 // cachedTotal counts the statements all connections keep.
 var cachedTotal atomic.Int64
@@ -78,7 +87,7 @@ func (d *cachingDriver) Open(name string) (driver.Conn, error) {
 	}
 	file, _, _ := strings.Cut(name, "?")
 	files.opened(file)
-	return &conn{inner: inner, file: file, lru: list.New(), stmts: map[string]*list.Element{}}, nil
+	return &conn{inner: inner, file: file, lru: list.New(), stmts: map[string]*list.Element{}, seen: map[uint64]struct{}{}}, nil
 }
 
 // innerConn is what the modernc connection implements and database/sql uses.
@@ -101,6 +110,7 @@ type conn struct {
 	file  string
 	lru   *list.List // of *cached, most recently used first
 	stmts map[string]*list.Element
+	seen  map[uint64]struct{} // hashes of the texts used once
 }
 
 type cached struct {
@@ -122,6 +132,9 @@ func (c *conn) statement(ctx context.Context, query string) (driver.Stmt, func()
 		}
 		return c.oneOff(ctx, query)
 	}
+	if h := maphash.String(seed, query); !c.sawBefore(h) {
+		return c.oneOff(ctx, query)
+	}
 	if c.lru.Len() >= cacheSize {
 		last := c.lru.Back()
 		if last.Value.(*cached).busy {
@@ -140,6 +153,20 @@ func (c *conn) statement(ctx context.Context, query string) (driver.Stmt, func()
 	s := &cached{query: query, stmt: st, busy: true}
 	c.stmts[query] = c.lru.PushFront(s)
 	return st, func() { s.busy = false }, nil
+}
+
+// sawBefore reports whether the text hashed h was used on c before, and
+// remembers it.
+func (c *conn) sawBefore(h uint64) bool {
+	if _, ok := c.seen[h]; ok {
+		delete(c.seen, h)
+		return true
+	}
+	if len(c.seen) >= seenSize {
+		clear(c.seen)
+	}
+	c.seen[h] = struct{}{}
+	return false
 }
 
 func (c *conn) evict(el *list.Element) {
