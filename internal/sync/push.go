@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -340,10 +341,12 @@ func createAllowed(tx core.App, info *core.RequestInfo, coll *core.Collection, r
 	if err != nil {
 		return false, err
 	}
+	// columns in a fixed order: the same SQL text each time, so the
+	// statement is prepared once per connection (internal/dbconn)
 	params := dbx.Params{}
 	selects := make([]string, 0, len(export))
-	for k, v := range export {
-		params["__sync_"+k] = v
+	for _, k := range slices.Sorted(maps.Keys(export)) {
+		params["__sync_"+k] = export[k]
 		selects = append(selects, "{:__sync_"+k+"} AS [["+k+"]]")
 	}
 	dummy := *coll
