@@ -17,11 +17,9 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
-// Statuses whose expenses count as committed and as spent.
-var (
-	Committed = []any{"submitted", "approved", "paid"}
-	Spent     = []any{"approved", "paid"}
-)
+// committedStatuses are those whose expenses count as committed; approved
+// and paid ones count as spent too (Share, and the CASE in sum).
+var committedStatuses = []any{"submitted", "approved", "paid"}
 
 // Share is what expense x adds to the sums of its plan and budgets.
 func Share(x *core.Record) Sums {
@@ -87,7 +85,7 @@ func sum(app core.App, where dbx.Expression) (Sums, error) {
 		"COALESCE(SUM(amount), 0) AS committed",
 		"COALESCE(SUM(CASE WHEN status IN ('approved','paid') THEN amount ELSE 0 END), 0) AS spent").
 		From("expenses").
-		Where(dbx.In("status", Committed...)).
+		Where(dbx.In("status", committedStatuses...)).
 		AndWhere(where).
 		One(&s)
 	return s, err
