@@ -216,3 +216,23 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		t.Errorf("the WAL is left behind after the last connection closed: %v", err)
 	}
 }
+
+// The logs database gets a small page cache; the data database keeps
+// PocketBase's.
+func TestAuxiliaryDatabaseHasASmallPageCache(t *testing.T) {
+	dir := t.TempDir()
+	for file, want := range map[string]int{"data.db": -32000, "auxiliary.db": -2000} {
+		db, err := Connect(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		if err := db.NewQuery("PRAGMA cache_size").Row(&got); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if got != want {
+			t.Errorf("%s: cache_size %d, want %d", file, got, want)
+		}
+	}
+}
