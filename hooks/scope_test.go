@@ -526,6 +526,42 @@ func TestScopeTeamMove(t *testing.T) {
 	}
 }
 
+// A new manager who leaves a pending submission's first approver as it was
+// leaves the submission alone: no new version for the phones that hold it.
+func TestRechainKeepsUnchangedSubmissions(t *testing.T) {
+	app := testkit.NewApp(t)
+	w := seedScope(t, app)
+	c := testkit.NewClient(t, w.Org)
+	plan, err := app.FindFirstRecordByData("plans", "owner", w.Users["rob"].Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := flow.Plan(app, plan, "submitted"); err != nil {
+		t.Fatal(err)
+	}
+	before := w.Reload(t, plan)
+	if got := before.GetString("approver"); got != w.Users["mia"].Id {
+		t.Fatalf("rob's plan waits for %s, want mia (his team's manager)", got)
+	}
+	// rob's manager was his team's; naming mia explicitly changes his
+	// chain's definition, not its first approver
+	if res := c.Do("ada", "PATCH", "/api/collections/users/records/{user:rob}", `{"manager":"{user:mia}"}`); res.Status != 200 {
+		t.Fatalf("ada names rob's manager: %d %s", res.Status, res.Body)
+	}
+	after := w.Reload(t, plan)
+	if after.GetInt("version") != before.GetInt("version") || after.GetString("approver") != w.Users["mia"].Id {
+		t.Errorf("rob's pending plan: version %d → %d, approver %s; want it untouched",
+			before.GetInt("version"), after.GetInt("version"), after.GetString("approver"))
+	}
+	// a manager who does change the first approver still takes over
+	if res := c.Do("ada", "PATCH", "/api/collections/users/records/{user:rob}", `{"manager":"{user:max}"}`); res.Status != 200 {
+		t.Fatalf("ada makes max rob's manager: %d %s", res.Status, res.Body)
+	}
+	if got := w.Reload(t, plan).GetString("approver"); got != w.Users["max"].Id {
+		t.Errorf("rob's pending plan waits for %s, want max (his new manager)", got)
+	}
+}
+
 // Viewers follow the team tree three levels down: a director sees the leaf
 // team, and changing a manager or a parent re-derives every team below.
 func TestScopeHierarchy(t *testing.T) {

@@ -82,15 +82,15 @@ func bindUsers(app core.App) {
 				return err
 			}
 			for _, r := range records {
-				changed := moved && r.GetString("team") != newTeam
 				r.Set("team", newTeam)
 				if (m.collection == "plans" || m.collection == "expenses") && r.GetString("status") == "submitted" {
 					if err := routeSubmit(e.App, r, e.Record.Id); err != nil {
 						return err
 					}
-					changed = true
 				}
-				if !changed {
+				// unchanged records keep their version: phones holding
+				// them as a push's base see no conflict
+				if firstChange(r) == "id" {
 					continue
 				}
 				if err := e.App.Save(r); err != nil {
