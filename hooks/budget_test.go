@@ -46,10 +46,10 @@ func TestBudgetMaths(t *testing.T) {
 	o := testkit.NewOrg(t, app)
 	c := testkit.NewClient(t, o)
 	plan := mkPlan(t, o, "rita", "approved", 5000)
-	org := mkBudget(t, o, "org", "stop", 10_000)
-	team := mkBudget(t, o, "team", "warn", 10_000, map[string]any{"team": o.Teams["hq"].Id})
-	gifts := mkBudget(t, o, "org", "warn", 10_000, map[string]any{"category": "gift"})
-	eastOnly := mkBudget(t, o, "team", "stop", 10_000, map[string]any{"team": o.Teams["east"].Id})
+	org := o.Budget(t, "org", "stop", 10_000)
+	team := o.Budget(t, "team", "warn", 10_000, map[string]any{"team": o.Teams["hq"].Id})
+	gifts := o.Budget(t, "org", "warn", 10_000, map[string]any{"category": "gift"})
+	eastOnly := o.Budget(t, "team", "stop", 10_000, map[string]any{"team": o.Teams["east"].Id})
 	visitDone(t, o, "rita", dayAt(0))
 
 	// want checks committed/spent (yuan) of the plan and the org, team,
@@ -125,7 +125,7 @@ func TestParallelSubmitsAgainstStopBudget(t *testing.T) {
 	plan := mkPlan(t, o, "rita", "approved", 10_000)
 	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
 	for round, category := range []string{"meal", "gift", "travel", "transport", "event", "entertainment"} {
-		b := mkBudget(t, o, "org", "stop", 1000, map[string]any{"category": category})
+		b := o.Budget(t, "org", "stop", 1000, map[string]any{"category": category})
 		drafts := []*core.Record{
 			reload(t, app, "expenses", mkExpense(t, o, plan, 600, map[string]any{"category": category}).Id),
 			reload(t, app, "expenses", mkExpense(t, o, plan, 600, map[string]any{"category": category, "description": "second"}).Id),
@@ -167,7 +167,7 @@ func TestParallelSubmitsAgainstStopBudget(t *testing.T) {
 func TestOneEngineEveryPath(t *testing.T) {
 	setup := func(t testing.TB, o *testkit.Org) {
 		plan := ref(o, "p", mkPlan(t, o, "rita", "approved", 5000))
-		mkBudget(t, o, "org", "stop", 250)
+		o.Budget(t, "org", "stop", 250)
 		ref(o, "x", mkExpense(t, o, plan, 150))
 		ref(o, "y", mkExpense(t, o, plan, 150, map[string]any{"description": "second"}))
 	}
@@ -231,8 +231,8 @@ func TestBudgetsFollowTheTeamTree(t *testing.T) {
 	o := testkit.NewOrg(t, app)
 	plan := mkPlan(t, o, "rita", "approved", 5000)
 	mkExpense(t, o, plan, 100, map[string]any{"status": "approved"})
-	sales := mkBudget(t, o, "team", "stop", 1000, map[string]any{"team": o.Teams["sales"].Id})
-	east := mkBudget(t, o, "team", "stop", 1000, map[string]any{"team": o.Teams["east"].Id})
+	sales := o.Budget(t, "team", "stop", 1000, map[string]any{"team": o.Teams["sales"].Id})
+	east := o.Budget(t, "team", "stop", 1000, map[string]any{"team": o.Teams["east"].Id})
 	committed := func(b *core.Record) int { return reload(t, app, "budgets", b.Id).GetInt("committed") }
 	if committed(sales) != 10000 || committed(east) != 0 {
 		t.Fatalf("before: sales %d, east %d", committed(sales), committed(east))
@@ -254,7 +254,7 @@ func TestReshapedBudgetRecounts(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
 	plan := mkPlan(t, o, "rita", "approved", 5000)
-	b := mkBudget(t, o, "org", "warn", 1000)
+	b := o.Budget(t, "org", "warn", 1000)
 	mkExpense(t, o, plan, 100, map[string]any{"status": "approved"})
 	mkExpense(t, o, plan, 50, map[string]any{"status": "submitted", "category": "gift"})
 	committed := func(step string, want int64) {

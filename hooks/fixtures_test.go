@@ -74,17 +74,6 @@ func setOrg(t testing.TB, o *testkit.Org, values map[string]any) {
 	}
 }
 
-// mkBudget seeds a budget for this year of amount yuan.
-func mkBudget(t testing.TB, o *testkit.Org, scope, onExceed string, amountYuan int64, extra ...map[string]any) *core.Record {
-	t.Helper()
-	data := map[string]any{"name": scope + " " + onExceed, "scope": scope, "period": "year",
-		"period_start": dayAt(0)[:4] + "-01-01", "amount": testkit.Yuan(amountYuan), "on_exceed": onExceed}
-	for _, e := range extra {
-		maps.Copy(data, e)
-	}
-	return testkit.MustCreate(t, o.App, nil, "budgets", data)
-}
-
 // reload is the current state of collection/id.
 func reload(t testing.TB, app core.App, collection, id string) *core.Record {
 	t.Helper()

@@ -85,7 +85,7 @@ func TestExpenseRules(t *testing.T) {
 	}
 	budget := func(scope, mode string, amountYuan int64) func(t testing.TB, o *testkit.Org) {
 		return func(t testing.TB, o *testkit.Org) {
-			mkBudget(t, o, scope, mode, amountYuan, map[string]any{"team": o.Teams["sales"].Id, "rep": o.Users["rita"].Id})
+			o.Budget(t, scope, mode, amountYuan, map[string]any{"team": o.Teams["sales"].Id, "rep": o.Users["rita"].Id})
 		}
 	}
 	visited := func(t testing.TB, o *testkit.Org) { visitDone(t, o, "rita", dayAt(0)) }
@@ -145,7 +145,7 @@ func TestExpenseRules(t *testing.T) {
 		{Name: "team budget above the rep's team applies", Setup: then(draftFor(5000, 150), existing("paid", 900), budget("team", "stop", 1000)),
 			Status: 400, Contains: []string{`"amount":{"code":"budget_exceeded"`}},
 		{Name: "another category's budget does not apply", Setup: then(draftFor(5000, 150), existing("approved", 900), func(t testing.TB, o *testkit.Org) {
-			mkBudget(t, o, "org", "stop", 1000, map[string]any{"category": "gift"})
+			o.Budget(t, "org", "stop", 1000, map[string]any{"category": "gift"})
 		}), Status: 200},
 		{Name: "budget over in warn mode flags", Setup: then(draftFor(5000, 150), existing("approved", 900), budget("team", "warn", 1000)),
 			Status: 200, Check: hasFlags("budget_warn")},
@@ -316,10 +316,10 @@ func TestTransitions(t *testing.T) {
 
 		// budgets
 		{Name: "budget_below_committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":9999}`,
-			Setup:  then(expenseIn("submitted"), func(t testing.TB, o *testkit.Org) { ref(o, "b", mkBudget(t, o, "org", "stop", 1000)) }),
+			Setup:  then(expenseIn("submitted"), func(t testing.TB, o *testkit.Org) { ref(o, "b", o.Budget(t, "org", "stop", 1000)) }),
 			Status: 400, Contains: []string{`"amount":{"code":"budget_below_committed"`, "100.00 CNY committed", "99.99 CNY"}},
 		{Name: "budget lowered to its committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":10000}`,
-			Setup: func(t testing.TB, o *testkit.Org) { ref(o, "b", mkBudget(t, o, "org", "stop", 1000)) }, Status: 200},
+			Setup: func(t testing.TB, o *testkit.Org) { ref(o, "b", o.Budget(t, "org", "stop", 1000)) }, Status: 200},
 		{Name: "budget period_start must start its period", As: "fay", Method: "POST", URL: "/api/collections/budgets/records",
 			Body:   `{"name":"Q","scope":"org","period":"quarter","period_start":"2026-02-01","amount":100}`,
 			Status: 400, Contains: []string{`"period_start":{"code":"invalid_period_start"`}},

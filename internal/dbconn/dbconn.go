@@ -59,8 +59,8 @@ const pragmas = defaultPragmas + "&_pragma=wal_autocheckpoint(0)"
 // page cache per connection instead of 32 MB. Logs are appended in batches and read a page at a
 // time, but PocketBase deletes old logs with a scan of the whole table on
 // every settings reload, boot included, and the connection then keeps the
-// pages it read: 20 MB of a realtime server's 300 MB budget after a day of
-// traffic (docs/benchmarks.md).
+// pages it read: 20 MB of the bench's realtime server (300 MB budget) after
+// the logs of the bench's other scenarios (docs/benchmarks.md).
 var auxPragmas = strings.Replace(pragmas, "cache_size(-32000)", "cache_size(-2000)", 1)
 
 const defaultPragmas = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"

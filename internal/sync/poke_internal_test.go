@@ -1,9 +1,7 @@
 package sync
 
 import (
-	"maps"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -16,20 +14,13 @@ import (
 func TestPokeAudience(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
-	year := time.Now().Format("2006")
-	budget := func(scope string, extra map[string]any) *core.Record {
-		data := map[string]any{"name": scope, "scope": scope, "period": "year", "period_start": year + "-01-01",
-			"amount": testkit.Yuan(1000), "on_exceed": "warn"}
-		maps.Copy(data, extra)
-		return testkit.MustCreate(t, app, nil, "budgets", data)
-	}
 	records := map[string]*core.Record{
 		"rita's customer": o.Customers["rita"],
 		"ed's customer":   o.Customers["ed"],
-		"org budget":      budget("org", nil),
-		"sales budget":    budget("team", map[string]any{"team": o.Teams["sales"].Id}),
-		"field budget":    budget("team", map[string]any{"team": o.Teams["field"].Id}),
-		"rob's budget":    budget("rep", map[string]any{"rep": o.Users["rob"].Id}),
+		"org budget":      o.Budget(t, "org", "warn", 1000),
+		"sales budget":    o.Budget(t, "team", "warn", 1000, map[string]any{"team": o.Teams["sales"].Id}),
+		"field budget":    o.Budget(t, "team", "warn", 1000, map[string]any{"team": o.Teams["field"].Id}),
+		"rob's budget":    o.Budget(t, "rep", "warn", 1000, map[string]any{"rep": o.Users["rob"].Id}),
 	}
 	notPoked := map[string][]string{
 		"rita's customer": {"rob", "ed", "eve"},

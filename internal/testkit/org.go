@@ -1,9 +1,13 @@
 package testkit
 
 import (
+	"maps"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/org"
 )
 
 // Org is the standard test organisation:
@@ -102,4 +106,21 @@ func (o *Org) Reload(t testing.TB, r *core.Record) *core.Record {
 		t.Fatal(err)
 	}
 	return fresh
+}
+
+// Budget seeds a budget (as the server) for this year in the org time zone,
+// of amount yuan; extra sets more fields, such as the team or rep of its
+// scope.
+func (o *Org) Budget(t testing.TB, scope, onExceed string, amountYuan int64, extra ...map[string]any) *core.Record {
+	t.Helper()
+	s, err := org.LoadSettings(o.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{"name": scope + " " + onExceed, "scope": scope, "period": "year",
+		"period_start": s.Today(time.Now())[:4] + "-01-01", "amount": Yuan(amountYuan), "on_exceed": onExceed}
+	for _, e := range extra {
+		maps.Copy(data, e)
+	}
+	return MustCreate(t, o.App, nil, "budgets", data)
 }
