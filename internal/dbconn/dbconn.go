@@ -41,9 +41,9 @@ const (
 )
 
 // A statement is kept from its second use on a connection. Statements used
-// once (PocketBase names each create-rule check's CTE at random) would
-// otherwise fill the cache and push out the ones that repeat. seenSize
-// bounds the texts remembered, as hashes, per connection.
+// once (schema changes, IN lists of a new length, the dashboard's queries)
+// would otherwise fill the cache and push out the ones that repeat.
+// seenSize bounds the texts remembered, as hashes, per connection.
 const seenSize = 1024
 
 var seed = maphash.MakeSeed()
@@ -208,6 +208,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	query, args = canonicalCreateCheck(query, args)
 	st, release, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err

@@ -134,9 +134,8 @@ func TestEviction(t *testing.T) {
 	}
 }
 
-// A statement is kept from its second use: texts that never repeat (such
-// as PocketBase's randomly named create-rule checks) do not take the places
-// of those that do.
+// A statement is kept from its second use: texts that never repeat do not
+// take the places of those that do.
 func TestOnlyRepeatedStatementsAreKept(t *testing.T) {
 	db := open(t)
 	const repeated = "SELECT name FROM t WHERE id = {:id}"
