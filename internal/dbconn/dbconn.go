@@ -6,8 +6,9 @@
 // it away afterwards, and dbx keeps no statements either, so a rule-checked
 // write spent a fifth of its CPU parsing SQL it had parsed a millisecond
 // before (docs/benchmarks.md). The SQL text PocketBase and dbx build is
-// stable (values are bound parameters), so a small cache per connection,
-// keyed by that text, turns nearly every statement into bind + step.
+// stable (values are bound parameters; the records API's create-rule checks
+// are made so in createrule.go), so a small cache per connection, keyed by
+// that text, turns nearly every statement into bind + step.
 package dbconn
 
 import (
