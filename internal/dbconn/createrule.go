@@ -2,7 +2,7 @@ package dbconn
 
 import (
 	"database/sql/driver"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -60,7 +60,7 @@ func canonicalCreateCheck(query string, args []driver.NamedValue) (string, []dri
 		}
 		sorted[i] = item{it, args[i]}
 	}
-	sort.Slice(sorted, func(a, b int) bool { return sorted[a].text < sorted[b].text })
+	slices.SortFunc(sorted, func(a, b item) int { return strings.Compare(a.text, b.text) })
 
 	random := name[mark:] // the mark and the random part, as every derived name carries them
 	var b strings.Builder

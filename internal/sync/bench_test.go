@@ -48,7 +48,7 @@ func BenchmarkPushExpenses(b *testing.B) {
 		t, _ := time.Parse(time.DateOnly, today)
 		return t.AddDate(0, 0, -n).Format(time.DateOnly)
 	}
-	plan := testkit.MustCreate(b, e.app, nil, "plans", map[string]any{"customer": e.o.Customers["rita"].Id, "title": "Care",
+	approved := testkit.MustCreate(b, e.app, nil, "plans", map[string]any{"customer": e.o.Customers["rita"].Id, "title": "Care",
 		"methods": []string{"visit", "meal"}, "period_start": day(59), "period_end": day(-60), "budget": testkit.Yuan(100_000_000), "status": "approved"})
 	e.o.Budget(b, "org", "warn", 100_000_000)
 	const batch = 10
@@ -60,7 +60,7 @@ func BenchmarkPushExpenses(b *testing.B) {
 			id := fmt.Sprintf("x%014d", next)
 			muts = append(muts,
 				map[string]any{"id": next + 1, "op": "create", "collection": "expenses", "recordId": id, "data": map[string]any{
-					"plan": plan.Id, "category": "other", "amount": 1, "incurred_on": day(next / 2 % 50), "description": "lunch"}},
+					"plan": approved.Id, "category": "other", "amount": 1, "incurred_on": day(next / 2 % 50), "description": "lunch"}},
 				map[string]any{"id": next + 2, "op": "update", "collection": "expenses", "recordId": id,
 					"data": map[string]any{"status": "submitted"}, "base": map[string]any{"status": "draft"}})
 			next += 2
