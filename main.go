@@ -22,14 +22,26 @@ import (
 	_ "rapport/pb_migrations"
 )
 
-// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
-// otherwise: thousands of idle realtime connections leave garbage that the
-// collector would otherwise let grow to twice the live heap.
-const defaultMemoryLimit = 192 << 20
+// Go's collector, tuned for a server unless GOMEMLIMIT / GOGC say otherwise:
+//   - a soft memory limit: thousands of idle realtime connections leave
+//     garbage that the collector would otherwise let grow to twice the live
+//     heap;
+//   - below it, a collection when the heap has grown to 5× the live heap
+//     rather than 2×: a write allocates 150–250 KB of short-lived records and
+//     JSON, and with the few tens of MB a server keeps live, the default
+//     collected every hundred writes or so, ~14 % of a write's CPU
+//     (docs/benchmarks.md).
+const (
+	defaultMemoryLimit = 192 << 20
+	defaultGCPercent   = 400
+)
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
 	}
 	// SQLite through a driver that keeps prepared statements (internal/dbconn)
 	app := pocketbase.NewWithConfig(pocketbase.Config{DBConnect: dbconn.Connect})

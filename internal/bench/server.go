@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -100,6 +102,7 @@ func runChild(raw string) error {
 		// apis.Serve applies every registered app migration: a stock
 		// server must not get Rapport's schema.
 		core.AppMigrations = core.MigrationsList{}
+		goDefaults()
 	}
 	app, err := openApp(spec.Dir, spec.Mode)
 	if err != nil {
@@ -151,6 +154,17 @@ func runChild(raw string) error {
 		return nil
 	case err := <-serveErr:
 		return err
+	}
+}
+
+// goDefaults undoes main.go's tuning of Go's collector: stock PocketBase
+// runs with Go's defaults unless GOGC / GOMEMLIMIT say otherwise.
+func goDefaults() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(math.MaxInt64)
 	}
 }
 
