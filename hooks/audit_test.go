@@ -44,7 +44,7 @@ func TestAuditEntries(t *testing.T) {
 
 	// create and update through REST, by a user
 	res := c.Do("rita", "POST", "/api/collections/plans/records", map[string]any{"customer": o.Customers["rita"].Id, "title": "Spring care",
-		"period_start": dayAt(0), "period_end": dayAt(30), "budget": 50000})
+		"period_start": testkit.Day(0), "period_end": testkit.Day(30), "budget": 50000})
 	if res.Status != 200 {
 		t.Fatal(string(res.Body))
 	}

@@ -50,7 +50,7 @@ func TestBudgetMaths(t *testing.T) {
 	team := o.Budget(t, "team", "warn", 10_000, map[string]any{"team": o.Teams["hq"].Id})
 	gifts := o.Budget(t, "org", "warn", 10_000, map[string]any{"category": "gift"})
 	eastOnly := o.Budget(t, "team", "stop", 10_000, map[string]any{"team": o.Teams["east"].Id})
-	visitDone(t, o, "rita", dayAt(0))
+	visitDone(t, o, "rita", testkit.Day(0))
 
 	// want checks committed/spent (yuan) of the plan and the org, team,
 	// gift and east budgets after a step.
@@ -277,7 +277,7 @@ func TestReshapedBudgetRecounts(t *testing.T) {
 	committed("gifts only", 50)
 	reshape("period_start", fmt.Sprintf("%d-01-01", time.Now().Year()-1))
 	committed("last year", 0)
-	reshape("period_start", dayAt(0)[:4]+"-01-01")
+	reshape("period_start", testkit.Day(0)[:4]+"-01-01")
 	committed("this year again", 50)
 	x := reload(t, app, "expenses", mkExpense(t, o, plan, 30, map[string]any{"category": "gift", "description": "flowers"}).Id)
 	x.Set("status", "submitted")

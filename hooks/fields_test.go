@@ -36,8 +36,8 @@ func TestServerFieldsReadOnly(t *testing.T) {
 		{collection: "plans", as: "rita", body: `{"customer":"{customer:rita}","title":"Q1","period_start":"2026-01-01","period_end":"2026-03-31","budget":100}`, field: "approved_budget", other: `100`},
 		{collection: "visits", as: "rita", body: `{"customer":"{customer:rita}"}`, field: "rep", other: `"{user:rob}"`},
 		{collection: "visits", as: "rita", body: `{"customer":"{customer:rita}"}`, field: "checkin_result", other: `"verified"`},
-		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + shanghaiToday() + `"}`, field: "customer", other: `"{customer:rob}"`},
-		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + shanghaiToday() + `"}`, field: "flags", other: `["checked"]`},
+		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + testkit.Day(0) + `"}`, field: "customer", other: `"{customer:rob}"`},
+		{collection: "expenses", as: "rita", body: `{"plan":"{plan:rita}","category":"gift","amount":500,"incurred_on":"` + testkit.Day(0) + `"}`, field: "flags", other: `["checked"]`},
 		{collection: "approvals", as: "mia", body: `{"plan":"{submitted}","decision":"approve"}`, field: "approver", other: `"{user:dana}"`},
 		{collection: "budgets", as: "fay", body: `{"name":"B","scope":"rep","rep":"{user:rob}","period":"month","period_start":"2026-11-01","amount":100}`, field: "committed", other: `5`},
 		{collection: "teams", as: "ada", body: `{"name":"West","parent":"{team:hq}"}`, field: "viewers", other: `["{user:rita}"]`},
@@ -165,7 +165,7 @@ func TestDerivedFields(t *testing.T) {
 	for _, tc := range []struct{ collection, field, body string }{
 		{"plans", "customer", `{"customer":"{customer:rita}","title":"Mine","period_start":"2026-01-01","period_end":"2026-12-31","budget":100}`},
 		{"visits", "customer", `{"customer":"{customer:rita}"}`},
-		{"expenses", "plan", `{"plan":"` + approved + `","category":"meal","amount":100,"incurred_on":"` + shanghaiToday() + `"}`},
+		{"expenses", "plan", `{"plan":"` + approved + `","category":"meal","amount":100,"incurred_on":"` + testkit.Day(0) + `"}`},
 	} {
 		res := c.Do("rob", "POST", "/api/collections/"+tc.collection+"/records", tc.body)
 		if res.Status != 400 || res.Code(tc.field) != "not_owner" || !strings.Contains(res.JSON()["message"].(string), "Acme") {
@@ -414,7 +414,7 @@ func TestProtectedFiles(t *testing.T) {
 	c := testkit.NewClient(t, w.Org)
 	plan := planOf(t, w, "rita", "approved")
 	res := c.Upload("rita", "POST", "/api/collections/expenses/records",
-		map[string]string{"plan": plan, "category": "meal", "amount": "8800", "incurred_on": shanghaiToday()},
+		map[string]string{"plan": plan, "category": "meal", "amount": "8800", "incurred_on": testkit.Day(0)},
 		map[string]testkit.File{"receipt": {Name: "receipt.png", Content: pngBytes(t)}})
 	if res.Status != 200 {
 		t.Fatalf("expense with receipt: %d %s", res.Status, res.Body)
@@ -460,7 +460,7 @@ func TestProtectedFiles(t *testing.T) {
 	} {
 		before, _ := app.CountRecords("expenses")
 		res := c.Upload("rita", "POST", "/api/collections/expenses/records",
-			map[string]string{"plan": plan, "category": "meal", "amount": "100", "incurred_on": shanghaiToday()},
+			map[string]string{"plan": plan, "category": "meal", "amount": "100", "incurred_on": testkit.Day(0)},
 			map[string]testkit.File{"receipt": f})
 		if res.Status != 400 || res.Code("receipt") == "" {
 			t.Errorf("%s receipt: %d %s", name, res.Status, res.Body)

@@ -3,7 +3,6 @@ package hooks_test
 import (
 	"maps"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
@@ -14,17 +13,12 @@ import (
 // Fixtures of the business-rule tests. Records are seeded as the server
 // (trusted imports), then the behaviour under test goes through REST.
 
-// dayAt is today + offset days in the org time zone.
-func dayAt(offset int) string {
-	return time.Now().In(shanghai).AddDate(0, 0, offset).Format(time.DateOnly)
-}
-
 // mkPlan seeds a plan of owner's customer in status, running from 60 days
 // ago to 60 days ahead, with a budget in yuan.
 func mkPlan(t testing.TB, o *testkit.Org, owner, status string, budgetYuan int64, extra ...map[string]any) *core.Record {
 	t.Helper()
 	data := map[string]any{"customer": o.Customers[owner].Id, "title": "Care for " + owner, "methods": []string{"visit", "meal"},
-		"period_start": dayAt(-60), "period_end": dayAt(60), "budget": testkit.Yuan(budgetYuan), "status": status}
+		"period_start": testkit.Day(-60), "period_end": testkit.Day(60), "budget": testkit.Yuan(budgetYuan), "status": status}
 	for _, e := range extra {
 		maps.Copy(data, e)
 	}
@@ -36,7 +30,7 @@ func mkPlan(t testing.TB, o *testkit.Org, owner, status string, budgetYuan int64
 func mkExpense(t testing.TB, o *testkit.Org, plan *core.Record, amountYuan int64, extra ...map[string]any) *core.Record {
 	t.Helper()
 	data := map[string]any{"plan": plan.Id, "category": "other", "amount": testkit.Yuan(amountYuan),
-		"incurred_on": dayAt(0), "description": "client lunch"}
+		"incurred_on": testkit.Day(0), "description": "client lunch"}
 	for _, e := range extra {
 		maps.Copy(data, e)
 	}

@@ -29,7 +29,7 @@ func BenchmarkWrites(b *testing.B) {
 		b.Fatal(err)
 	}
 	data := func() map[string]any {
-		return map[string]any{"plan": plan.Id, "category": "other", "amount": 1000, "incurred_on": dayAt(0), "description": "lunch"}
+		return map[string]any{"plan": plan.Id, "category": "other", "amount": 1000, "incurred_on": testkit.Day(0), "description": "lunch"}
 	}
 
 	b.Run("plain create", func(b *testing.B) {
@@ -85,7 +85,7 @@ func BenchmarkSubmitAtScale(b *testing.B) {
 				INSERT INTO expenses (id, plan, customer, rep, team, category, amount, currency, incurred_on, status, description)
 				SELECT printf('seed%011d', i), {:plan}, {:customer}, {:rep}, {:team}, 'other', 1000, 'CNY', {:day}, 'submitted', 'seeded' FROM n`).
 				Bind(map[string]any{"n": n, "plan": other.Id, "customer": o.Customers["rob"].Id, "rep": o.Users["rob"].Id,
-					"team": o.Users["rob"].GetString("team"), "day": dayAt(0)}).Execute()
+					"team": o.Users["rob"].GetString("team"), "day": testkit.Day(0)}).Execute()
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func BenchmarkSubmitAtScale(b *testing.B) {
 func submitOne(b *testing.B, o *testkit.Org, plan *core.Record) {
 	expenses, _ := o.App.FindCachedCollectionByNameOrId("expenses")
 	r := core.NewRecord(expenses)
-	r.Load(map[string]any{"plan": plan.Id, "category": "other", "amount": 1, "incurred_on": dayAt(0), "description": "lunch", "status": "submitted"})
+	r.Load(map[string]any{"plan": plan.Id, "category": "other", "amount": 1, "incurred_on": testkit.Day(0), "description": "lunch", "status": "submitted"})
 	if err := testkit.Save(o.App, o.Users["rita"], r); err != nil {
 		b.Fatal(err)
 	}

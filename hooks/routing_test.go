@@ -163,7 +163,7 @@ func TestRoutingEscalate(t *testing.T) {
 	c := testkit.NewClient(t, o)
 	plan := mkPlan(t, o, "rita", "approved", 5000)
 	o.Budget(t, "rep", "escalate", 100, map[string]any{"rep": o.Users["rita"].Id})
-	visitDone(t, o, "rita", dayAt(0))
+	visitDone(t, o, "rita", testkit.Day(0))
 	x := mkExpense(t, o, plan, 150)
 	if res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+x.Id, submit); res.Status != 200 {
 		t.Fatalf("submit: %s", res.Body)

@@ -88,7 +88,7 @@ func TestExpenseRules(t *testing.T) {
 			o.Budget(t, scope, mode, amountYuan, map[string]any{"team": o.Teams["sales"].Id, "rep": o.Users["rita"].Id})
 		}
 	}
-	visited := func(t testing.TB, o *testkit.Org) { visitDone(t, o, "rita", dayAt(0)) }
+	visited := func(t testing.TB, o *testkit.Org) { visitDone(t, o, "rita", testkit.Day(0)) }
 	sum := sha256.Sum256([]byte("%PDF-1.4\nreceipt R1"))
 
 	for _, c := range []testkit.Case{
@@ -103,16 +103,16 @@ func TestExpenseRules(t *testing.T) {
 			ref(o, "x", mkExpense(t, o, mkPlan(t, o, "rita", "draft", 1000), 100))
 		}, Status: 400, Contains: []string{`"plan":{"code":"plan_not_approved"`, "is draft"}},
 		{Name: "outside_plan_period", Setup: func(t testing.TB, o *testkit.Org) {
-			plan := mkPlan(t, o, "rita", "approved", 1000, map[string]any{"period_start": dayAt(-10)})
-			ref(o, "x", mkExpense(t, o, plan, 100, map[string]any{"incurred_on": dayAt(-20)}))
-		}, Status: 400, Contains: []string{`"incurred_on":{"code":"outside_plan_period"`, dayAt(-10)}},
+			plan := mkPlan(t, o, "rita", "approved", 1000, map[string]any{"period_start": testkit.Day(-10)})
+			ref(o, "x", mkExpense(t, o, plan, 100, map[string]any{"incurred_on": testkit.Day(-20)}))
+		}, Status: 400, Contains: []string{`"incurred_on":{"code":"outside_plan_period"`, testkit.Day(-10)}},
 		{Name: "expense_too_old", Setup: func(t testing.TB, o *testkit.Org) {
-			plan := mkPlan(t, o, "rita", "approved", 1000, map[string]any{"period_start": dayAt(-100)})
-			ref(o, "x", mkExpense(t, o, plan, 100, map[string]any{"incurred_on": dayAt(-70)}))
+			plan := mkPlan(t, o, "rita", "approved", 1000, map[string]any{"period_start": testkit.Day(-100)})
+			ref(o, "x", mkExpense(t, o, plan, 100, map[string]any{"incurred_on": testkit.Day(-70)}))
 		}, Status: 400, Contains: []string{`"incurred_on":{"code":"expense_too_old"`, "70 days old", "within 60 days"}},
-		{Name: "expense_in_future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": dayAt(2)}),
-			Status: 400, Contains: []string{`"incurred_on":{"code":"expense_in_future"`, dayAt(0)}},
-		{Name: "today is not in the future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": dayAt(0)}),
+		{Name: "expense_in_future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": testkit.Day(2)}),
+			Status: 400, Contains: []string{`"incurred_on":{"code":"expense_in_future"`, testkit.Day(0)}},
+		{Name: "today is not in the future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": testkit.Day(0)}),
 			Status: 200},
 		{Name: "currency_mismatch", Setup: draftFor(1000, 100, map[string]any{"currency": "USD"}),
 			Status: 400, Contains: []string{`"currency":{"code":"currency_mismatch"`, "CNY"}},
@@ -155,7 +155,7 @@ func TestExpenseRules(t *testing.T) {
 			Status: 200, Contains: []string{`"finance_review":true`}, Check: hasFlags("budget_escalated")},
 		{Name: "possible_duplicate", Setup: then(draftFor(5000, 100), existing("submitted", 100)),
 			Status: 200, Check: hasFlags("possible_duplicate")},
-		{Name: "late_submission", Setup: draftFor(5000, 100, map[string]any{"incurred_on": dayAt(-8)}),
+		{Name: "late_submission", Setup: draftFor(5000, 100, map[string]any{"incurred_on": testkit.Day(-8)}),
 			Status: 200, Check: hasFlags("late_submission", "no_visit_same_day")},
 		{Name: "a done visit that day clears no_visit_same_day", Setup: then(draftFor(5000, 100), visited),
 			Status: 200, NotContains: []string{"no_visit_same_day"}, Contains: []string{`"flags":[]`}},
@@ -228,10 +228,10 @@ func TestTransitions(t *testing.T) {
 		{Name: "paid cannot go back", As: "fay", Method: "PATCH", URL: expenseURL, Body: patch("approved"), Setup: expenseIn("paid"),
 			Status: 400, Contains: []string{`"code":"invalid_transition"`}},
 		{Name: "clients create drafts, not approved expenses", As: "rita", Method: "POST", URL: "/api/collections/expenses/records",
-			Body: `{"plan":"{p}","category":"other","amount":100,"incurred_on":"` + dayAt(0) + `","status":"approved"}`, Setup: planIn("approved"),
+			Body: `{"plan":"{p}","category":"other","amount":100,"incurred_on":"` + testkit.Day(0) + `","status":"approved"}`, Setup: planIn("approved"),
 			Status: 400, Contains: []string{`"code":"invalid_transition"`}},
 		{Name: "create and submit in one write", As: "rita", Method: "POST", URL: "/api/collections/expenses/records",
-			Body: `{"plan":"{p}","category":"other","amount":100,"incurred_on":"` + dayAt(0) + `","status":"submitted"}`, Setup: planIn("approved"),
+			Body: `{"plan":"{p}","category":"other","amount":100,"incurred_on":"` + testkit.Day(0) + `","status":"submitted"}`, Setup: planIn("approved"),
 			Status: 200, Contains: []string{`"status":"submitted"`, `"approval_level":1`}},
 		{Name: "submitted content is locked", As: "rita", Method: "PATCH", URL: expenseURL, Body: `{"amount":5000}`, Setup: expenseIn("submitted"),
 			Status: 400, Contains: []string{`"amount":{"code":"locked"`, "Withdraw it"}},
@@ -324,9 +324,9 @@ func TestTransitions(t *testing.T) {
 			Body:   `{"name":"Q","scope":"org","period":"quarter","period_start":"2026-02-01","amount":100}`,
 			Status: 400, Contains: []string{`"period_start":{"code":"invalid_period_start"`}},
 		{Name: "budget period_end and sums are computed", As: "fay", Method: "POST", URL: "/api/collections/budgets/records",
-			Body:   `{"name":"Q","scope":"team","team":"{team:sales}","period":"year","period_start":"` + dayAt(0)[:4] + `-01-01","amount":100000}`,
+			Body:   `{"name":"Q","scope":"team","team":"{team:sales}","period":"year","period_start":"` + testkit.Day(0)[:4] + `-01-01","amount":100000}`,
 			Setup:  expenseIn("approved"),
-			Status: 200, Contains: []string{`"period_end":"` + dayAt(0)[:4] + `-12-31"`, `"committed":10000`, `"spent":10000`, `"warn_at_percent":80`, `"on_exceed":"stop"`}},
+			Status: 200, Contains: []string{`"period_end":"` + testkit.Day(0)[:4] + `-12-31"`, `"committed":10000`, `"spent":10000`, `"warn_at_percent":80`, `"on_exceed":"stop"`}},
 	} {
 		c.Run(t)
 	}
@@ -335,9 +335,9 @@ func TestTransitions(t *testing.T) {
 func TestCloseExpiredPlans(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
-	ended := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_start": dayAt(-40), "period_end": dayAt(-1)})
-	running := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_end": dayAt(0)})
-	draft := mkPlan(t, o, "rita", "draft", 100, map[string]any{"period_start": dayAt(-40), "period_end": dayAt(-1)})
+	ended := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_start": testkit.Day(-40), "period_end": testkit.Day(-1)})
+	running := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_end": testkit.Day(0)})
+	draft := mkPlan(t, o, "rita", "draft", 100, map[string]any{"period_start": testkit.Day(-40), "period_end": testkit.Day(-1)})
 	scheduled := slices.ContainsFunc(app.Cron().Jobs(), func(j *cron.Job) bool { return j.Id() == "rapport_close_expired_plans" })
 	if !scheduled {
 		t.Fatal("closing expired plans is not scheduled")

@@ -29,10 +29,6 @@ type scopeWorld struct {
 	target map[string]string // collection → the record of rita's the matrix views and updates
 }
 
-func shanghaiToday() string { return time.Now().In(shanghai).Format("2006-01-02") }
-
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
-
 func seedScope(t testing.TB, app core.App) *scopeWorld {
 	o := testkit.NewOrg(t, app)
 	w := &scopeWorld{Org: o, target: map[string]string{}}
@@ -40,7 +36,7 @@ func seedScope(t testing.TB, app core.App) *scopeWorld {
 	for _, rep := range []string{"rita", "rob", "ed"} {
 		customer := o.Customers[rep].Id
 		draft := seedPlan(t, app, customer, "draft")
-		visit := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": customer, "due_date": shanghaiToday()})
+		visit := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": customer, "due_date": testkit.Day(0)})
 		if rep == "rob" {
 			continue
 		}
@@ -57,7 +53,7 @@ func seedScope(t testing.TB, app core.App) *scopeWorld {
 	}
 	budget := func(scope, team, rep string) *core.Record {
 		return testkit.MustCreate(t, app, nil, "budgets", map[string]any{"name": scope + team + rep, "scope": scope, "team": team, "rep": rep,
-			"period": "year", "period_start": time.Now().In(shanghai).Format("2006") + "-01-01", "amount": testkit.Yuan(50_000), "on_exceed": "warn"})
+			"period": "year", "period_start": testkit.Day(0)[:4] + "-01-01", "amount": testkit.Yuan(50_000), "on_exceed": "warn"})
 	}
 	budget("org", "", "")
 	for _, team := range []string{"sales", "field", "east"} {
@@ -86,9 +82,8 @@ func seedScope(t testing.TB, app core.App) *scopeWorld {
 // seedPlan creates a plan for customer as the server and brings it to
 // status through the rules (the owner submits, the approver decides).
 func seedPlan(t testing.TB, app core.App, customer, status string) *core.Record {
-	start := time.Now().In(shanghai).AddDate(0, 0, -30)
 	p := testkit.MustCreate(t, app, nil, "plans", map[string]any{"customer": customer, "title": status + " plan",
-		"methods": []string{"visit", "meal"}, "period_start": start.Format("2006-01-02"), "period_end": start.AddDate(0, 3, 0).Format("2006-01-02"),
+		"methods": []string{"visit", "meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(60),
 		"budget": testkit.Yuan(500)})
 	if err := flow.Plan(app, p, status); err != nil {
 		t.Fatal(err)
@@ -98,7 +93,7 @@ func seedPlan(t testing.TB, app core.App, customer, status string) *core.Record 
 
 func seedExpense(t testing.TB, app core.App, plan string) *core.Record {
 	return testkit.MustCreate(t, app, nil, "expenses", map[string]any{"plan": plan, "category": "meal",
-		"amount": testkit.Yuan(80), "incurred_on": shanghaiToday(), "description": "lunch"})
+		"amount": testkit.Yuan(80), "incurred_on": testkit.Day(0), "description": "lunch"})
 }
 
 // allRecords: every record of the collection (finance, admin, superuser lists).
@@ -135,7 +130,7 @@ func TestScopeMatrix(t *testing.T) {
 	app := testkit.NewApp(t)
 	w := seedScope(t, app)
 	c := testkit.NewClient(t, w.Org)
-	year := time.Now().In(shanghai).Format("2006")
+	year := testkit.Day(0)[:4]
 	planBody := `{"customer":"{customer:rita}","title":"New","period_start":"` + year + `-01-01","period_end":"` + year + `-12-31","budget":100}`
 
 	rows := []scopeRow{
@@ -152,14 +147,14 @@ func TestScopeMatrix(t *testing.T) {
 				return seedPlan(t, w.App, w.Customers["rita"].Id, "draft").Id
 			}},
 		{collection: "visits", list: []int{1, 1, 2, 1, 3, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
-			create: "200 400 400 400 400 400 200 400 200", createBody: `{"customer":"{customer:rita}","due_date":"` + shanghaiToday() + `"}`,
+			create: "200 400 400 400 400 400 200 400 200", createBody: `{"customer":"{customer:rita}","due_date":"` + testkit.Day(0) + `"}`,
 			update: ownerWrites, updateBody: `{"notes":"%s brings the brochure"}`,
 			del: ownerDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
 				return testkit.MustCreate(t, w.App, nil, "visits", map[string]any{"customer": w.Customers["rita"].Id}).Id
 			}},
 		{collection: "expenses", list: []int{1, 0, 1, 1, 2, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create:     "200 400 400 400 400 400 200 400 200",
-			createBody: `{"plan":"{plan:rita}","category":"meal","amount":100,"incurred_on":"` + shanghaiToday() + `"}`,
+			createBody: `{"plan":"{plan:rita}","category":"meal","amount":100,"incurred_on":"` + testkit.Day(0) + `"}`,
 			update:     ownerWrites, updateBody: `{"description":"dinner with %s"}`,
 			del: ownerDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
 				return seedExpense(t, w.App, w.Refs["plan:rita"]).Id

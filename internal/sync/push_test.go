@@ -10,8 +10,8 @@ import (
 )
 
 func plan(customer string) map[string]any {
-	return map[string]any{"customer": customer, "title": "Spring care", "period_start": "2026-11-01",
-		"period_end": "2026-12-31", "budget": testkit.Yuan(800), "methods": []string{"visit", "meal"}}
+	return map[string]any{"customer": customer, "title": "Spring care", "period_start": testkit.Day(-30),
+		"period_end": testkit.Day(60), "budget": testkit.Yuan(800), "methods": []string{"visit", "meal"}}
 }
 
 func TestPushPullRoundTrip(t *testing.T) {
@@ -19,9 +19,9 @@ func TestPushPullRoundTrip(t *testing.T) {
 	rita := e.client("rita", "ritaphone01")
 	acme := e.o.Customers["rita"].Id
 	p := rita.Create("plans", plan(acme))
-	v := rita.Create("visits", map[string]any{"customer": acme, "plan": p, "due_date": "2026-11-30"})
+	v := rita.Create("visits", map[string]any{"customer": acme, "plan": p, "due_date": testkit.Day(7)})
 	rita.Update("visits", v, map[string]any{"notes": "bring the brochure"})
-	gone := rita.Create("visits", map[string]any{"customer": acme, "due_date": "2026-12-01"})
+	gone := rita.Create("visits", map[string]any{"customer": acme, "due_date": testkit.Day(8)})
 	rita.Delete("visits", gone)
 	mustSync(t, rita)
 

@@ -29,6 +29,15 @@ type Org struct {
 // Yuan converts whole yuan to minor units.
 func Yuan(y int64) int64 { return y * 100 }
 
+// orgZone is the org time zone the migrations set and tests keep.
+var orgZone, _ = time.LoadLocation("Asia/Shanghai")
+
+// Day is today + offset days in the org time zone, as a date field holds
+// it: fixtures dated from it stay valid whatever day the tests run.
+func Day(offset int) string {
+	return time.Now().In(orgZone).AddDate(0, 0, offset).Format(time.DateOnly)
+}
+
 // NewOrg seeds the standard organisation into app.
 func NewOrg(t testing.TB, app core.App) *Org {
 	t.Helper()
