@@ -57,9 +57,12 @@ func Matching(app core.App, t Target) ([]*core.Record, error) {
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
-		ancestors := []any{t.Team}
-		for _, id := range lineage {
-			ancestors = append(ancestors, id)
+		ancestors := []any{t.Team} // the lineage holds t.Team too; without a row, t.Team alone
+		if len(lineage) > 0 {
+			ancestors = ancestors[:0]
+			for _, id := range lineage {
+				ancestors = append(ancestors, id)
+			}
 		}
 		scope = dbx.Or(scope, dbx.And(dbx.HashExp{"scope": "team"}, dbx.In("team", ancestors...)))
 	}
