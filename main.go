@@ -28,8 +28,8 @@ import (
 //     heap;
 //   - below it, a collection when the heap has grown to 5× the live heap
 //     rather than 2×: a write allocates 150–250 KB of short-lived records and
-//     JSON, and with the few tens of MB a server keeps live, the default
-//     collected every hundred writes or so, ~14 % of a write's CPU
+//     JSON, and with the few MB a busy server keeps live, the default
+//     collected every few dozen writes, 10–14 % of a write's CPU
 //     (docs/benchmarks.md).
 const (
 	defaultMemoryLimit = 192 << 20
