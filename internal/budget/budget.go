@@ -57,10 +57,9 @@ func Matching(app core.App, t Target) ([]*core.Record, error) {
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
-		ancestors := []any{t.Team} // the lineage holds t.Team too; without a row, t.Team alone
-		if len(lineage) > 0 {
-			ancestors = ancestors[:0]
-			for _, id := range lineage {
+		ancestors := []any{t.Team}
+		for _, id := range lineage {
+			if id != t.Team { // the lineage starts with the team itself
 				ancestors = append(ancestors, id)
 			}
 		}
