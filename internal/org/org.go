@@ -10,6 +10,10 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
+// DefaultTimezone is the org time zone when org_settings names none (the
+// migrations' default, which tests keep).
+const DefaultTimezone = "Asia/Shanghai"
+
 // Settings mirrors the org_settings record.
 type Settings struct {
 	Currency             string
@@ -63,7 +67,7 @@ func loadSettings(app core.App) (*Settings, error) {
 	if s.SyncRetentionDays == 0 {
 		s.SyncRetentionDays = 90
 	}
-	s.Location, err = time.LoadLocation(orDefault(r.GetString("timezone"), "Asia/Shanghai"))
+	s.Location, err = time.LoadLocation(orDefault(r.GetString("timezone"), DefaultTimezone))
 	if err != nil {
 		s.Location = time.UTC
 	}

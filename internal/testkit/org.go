@@ -29,8 +29,7 @@ type Org struct {
 // Yuan converts whole yuan to minor units.
 func Yuan(y int64) int64 { return y * 100 }
 
-// orgZone is the org time zone the migrations set and tests keep.
-var orgZone, _ = time.LoadLocation("Asia/Shanghai")
+var orgZone, _ = time.LoadLocation(org.DefaultTimezone)
 
 // Day is today + offset days in the org time zone, as a date field holds
 // it: fixtures dated from it stay valid whatever day the tests run.
@@ -122,12 +121,8 @@ func (o *Org) Reload(t testing.TB, r *core.Record) *core.Record {
 // scope.
 func (o *Org) Budget(t testing.TB, scope, onExceed string, amountYuan int64, extra ...map[string]any) *core.Record {
 	t.Helper()
-	s, err := org.LoadSettings(o.App)
-	if err != nil {
-		t.Fatal(err)
-	}
 	data := map[string]any{"name": scope + " " + onExceed, "scope": scope, "period": "year",
-		"period_start": s.Today(time.Now())[:4] + "-01-01", "amount": Yuan(amountYuan), "on_exceed": onExceed}
+		"period_start": Day(0)[:4] + "-01-01", "amount": Yuan(amountYuan), "on_exceed": onExceed}
 	for _, e := range extra {
 		maps.Copy(data, e)
 	}
