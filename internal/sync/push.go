@@ -276,8 +276,11 @@ func execute(tx core.App, info *core.RequestInfo, auth *core.Record, clientID st
 		r.Id = m.RecordID
 		form := forms.NewRecordUpsert(tx, r)
 		form.Load(data)
-		if ok, err := createAllowed(tx, &mi, coll, r); err != nil || !ok {
-			return nil, nil, router.NewBadRequestError("Failed to create record.", err)
+		switch ok, err := createAllowed(tx, &mi, coll, r); {
+		case err != nil:
+			return nil, nil, err // a busy database is a retry, not a rejection
+		case !ok:
+			return nil, nil, router.NewBadRequestError("Failed to create record.", nil)
 		}
 		actor.Bind(r, who)
 		return r, nil, form.Submit()
@@ -365,10 +368,11 @@ func createAllowed(tx core.App, info *core.RequestInfo, coll *core.Collection, r
 		return false, err
 	}
 	var exists int
-	if err := q.Limit(1).Row(&exists); err != nil {
+	err = q.Limit(1).Row(&exists)
+	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
-	return exists > 0, nil
+	return exists > 0, err
 }
 
 // conflicts drops from data the fields someone else changed since the
