@@ -45,7 +45,11 @@ func bindCustomers(app core.App) {
 			}
 			c.Set("tier", org.TierFor(tiers, int64(c.GetInt("annual_contract_amount"))))
 		}
-		c.Set("team", userTeam(e.App, c.GetString("owner")))
+		team, err := userTeam(e.App, c.GetString("owner"))
+		if err != nil {
+			return err
+		}
+		c.Set("team", team)
 		return e.Next()
 	}
 	app.OnRecordCreateExecute("customers").BindFunc(derive)
@@ -108,8 +112,11 @@ func checkReassign(app core.App, a *actor.Actor, original, c *core.Record) error
 			t, err := app.FindRecordById("teams", teamId)
 			return err == nil && slices.Contains(t.GetStringSlice("viewers"), a.UserID())
 		}
-		fromOK := c.IsNew() || mine(original.GetString("team"))
-		if fromOK && mine(userTeam(app, c.GetString("owner"))) {
+		to, err := userTeam(app, c.GetString("owner"))
+		if err != nil {
+			return err
+		}
+		if (c.IsNew() || mine(original.GetString("team"))) && mine(to) {
 			return nil
 		}
 	}

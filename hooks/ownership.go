@@ -178,7 +178,11 @@ func samePlanCustomer(app core.App, v *core.Record) error {
 }
 
 func deriveTeam(e *core.RecordEvent, ownerField string) error {
-	e.Record.Set("team", userTeam(e.App, e.Record.GetString(ownerField)))
+	team, err := userTeam(e.App, e.Record.GetString(ownerField))
+	if err != nil {
+		return err
+	}
+	e.Record.Set("team", team)
 	return e.Next()
 }
 

@@ -1,6 +1,9 @@
 package hooks
 
 import (
+	"database/sql"
+	"errors"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -12,13 +15,18 @@ func dbxEq(column string, value any) dbx.Expression {
 	return dbx.HashExp{column: value}
 }
 
-// userTeam is the team of user id ("" when unknown).
-func userTeam(app core.App, id string) string {
+// userTeam is the team of user id ("" when unknown); a failed query is an
+// error, so that a record is never saved with a team it lost to one.
+func userTeam(app core.App, id string) (string, error) {
 	var team string
-	if id != "" {
-		_ = app.DB().Select("team").From("users").Where(dbx.HashExp{"id": id}).Row(&team)
+	if id == "" {
+		return "", nil
 	}
-	return team
+	err := app.DB().Select("team").From("users").Where(dbx.HashExp{"id": id}).Row(&team)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil // an unknown user: the relation field's validation says so
+	}
+	return team, err
 }
 
 // customerRef is what the ownership rules need of a customer.
