@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -59,6 +60,11 @@ func bindWritePipeline(app core.App) {
 		defer func() { e.App = outer }()
 		return outer.RunInTransaction(func(tx core.App) error {
 			e.App = tx
+			if !e.Record.IsNew() {
+				if err := current(tx, e.Record); err != nil {
+					return err
+				}
+			}
 			return e.Next()
 		})
 	}
@@ -106,6 +112,47 @@ func bindWritePipeline(app core.App) {
 		e.Record.Set("version", e.Record.Original().GetInt("version")+1)
 		return e.Next()
 	}})
+}
+
+// current makes r the row as stored now plus this save's own changes. A
+// save works from the record as it was read, and the records API reads it
+// before the rule transaction starts: a write that committed in between
+// would be undone by writing back what was read (a submitted expense back
+// to draft, under sums that still count it). The version stamp tells; the
+// rules then judge the change against the current row, and a field both
+// writes changed keeps this save's value.
+func current(tx core.App, r *core.Record) error {
+	if r.Collection().Fields.GetByName("version") == nil {
+		return nil
+	}
+	var version int
+	if err := tx.DB().Select("version").From(r.Collection().Name).Where(dbx.HashExp{"id": r.Id}).Row(&version); err != nil {
+		return err
+	}
+	read := r.Original()
+	if version == read.GetInt("version") {
+		return nil
+	}
+	now, err := tx.FindRecordById(r.Collection(), r.Id)
+	if err != nil {
+		return err
+	}
+	changed := map[string]any{}
+	for _, f := range r.Collection().Fields {
+		if name := f.GetName(); !sameValue(r.Get(name), read.Get(name)) {
+			changed[name] = r.GetRaw(name)
+		}
+	}
+	for name, v := range now.FieldsData() {
+		r.SetRaw(name, v)
+	}
+	if err := r.PostScan(); err != nil { // the current row becomes the original
+		return err
+	}
+	for name, v := range changed {
+		r.SetRaw(name, v)
+	}
+	return nil
 }
 
 func readOnly(field string) error {
