@@ -3,7 +3,6 @@ package hooks
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -116,7 +115,9 @@ func decide(e *core.RecordEvent) error {
 		return err
 	}
 	route := approval.For(e.App, owner)
-	if !canSee(e.App, decider, r, owner, route) {
+	if ok, err := canSee(e.App, decider, r, owner, route); err != nil {
+		return err
+	} else if !ok {
 		return router.NewNotFoundError("", nil)
 	}
 	if decider.Id == owner {
@@ -198,14 +199,13 @@ func deciderOf(app core.App, ap *core.Record) (*core.Record, error) {
 
 // canSee reports whether decider may see r at all (a record outside your
 // scope is 404, not 403).
-func canSee(app core.App, decider, r *core.Record, owner string, route *approval.Route) bool {
+func canSee(app core.App, decider, r *core.Record, owner string, route *approval.Route) (bool, error) {
 	switch {
 	case decider.GetString("role") == "finance", decider.GetString("role") == "admin",
 		decider.Id == owner, decider.Id == r.GetString("approver"), route.Index(decider.Id) >= 0:
-		return true
+		return true, nil
 	}
-	team, err := app.FindRecordById("teams", r.GetString("team"))
-	return err == nil && slices.Contains(team.GetStringSlice("viewers"), decider.Id)
+	return viewsTeam(app, r.GetString("team"), decider.Id)
 }
 
 func nameOf(u *core.Record) string {

@@ -1,8 +1,6 @@
 package hooks
 
 import (
-	"slices"
-
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -107,18 +105,20 @@ func checkReassign(app core.App, a *actor.Actor, original, c *core.Record) error
 	if c.IsNew() && c.GetString("owner") == a.UserID() {
 		return nil
 	}
-	if isManagerRole(a.Role()) {
-		mine := func(teamId string) bool {
-			t, err := app.FindRecordById("teams", teamId)
-			return err == nil && slices.Contains(t.GetStringSlice("viewers"), a.UserID())
-		}
-		to, err := userTeam(app, c.GetString("owner"))
-		if err != nil {
+	to, err := userTeam(app, c.GetString("owner"))
+	if err != nil {
+		return err
+	}
+	teams := []string{to}
+	if !c.IsNew() {
+		teams = append(teams, original.GetString("team"))
+	}
+	for _, team := range teams {
+		if manages, err := managesTeam(app, a, team); err != nil {
 			return err
-		}
-		if (c.IsNew() || mine(original.GetString("team"))) && mine(to) {
-			return nil
+		} else if !manages {
+			return violation.Forbidden("owner", "forbidden", "Only an administrator, or a manager of both teams, can assign this customer to someone else.")
 		}
 	}
-	return violation.Forbidden("owner", "forbidden", "Only an administrator, or a manager of both teams, can assign this customer to someone else.")
+	return nil
 }

@@ -113,8 +113,13 @@ func planTransition(app core.App, p *core.Record) error {
 		p.Set("approver", "")
 		p.Set("approval_level", 0)
 		return nil
-	case from == "approved" && to == "closed" && (isOwner || managesTeam(app, a, p.GetString("team"))):
-		return nil
+	case from == "approved" && to == "closed":
+		if isOwner {
+			return nil
+		}
+		if manages, err := managesTeam(app, a, p.GetString("team")); err != nil || manages {
+			return err
+		}
 	}
 	return invalidTransition("plan", from, to, planHint(from, to))
 }
@@ -132,12 +137,11 @@ func planHint(from, to string) string {
 }
 
 // managesTeam reports whether a manages team (is among its viewers).
-func managesTeam(app core.App, a *actor.Actor, teamId string) bool {
-	if a.UserID() == "" || !isManagerRole(a.Role()) {
-		return false
+func managesTeam(app core.App, a *actor.Actor, teamId string) (bool, error) {
+	if !isManagerRole(a.Role()) {
+		return false, nil
 	}
-	team, err := app.FindRecordById("teams", teamId)
-	return err == nil && slices.Contains(team.GetStringSlice("viewers"), a.UserID())
+	return viewsTeam(app, teamId, a.UserID())
 }
 
 // CloseExpiredPlans closes every approved plan whose period ended before

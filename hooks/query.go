@@ -4,8 +4,11 @@ import (
 	"database/sql"
 	"errors"
 
+	"slices"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // The lookups on every write read the one or two columns they need rather
@@ -27,6 +30,20 @@ func userTeam(app core.App, id string) (string, error) {
 		return "", nil // an unknown user: the relation field's validation says so
 	}
 	return team, err
+}
+
+// viewsTeam reports whether user is among team's viewers: its manager and
+// the managers of the teams above it.
+func viewsTeam(app core.App, teamID, userID string) (bool, error) {
+	if teamID == "" || userID == "" {
+		return false, nil
+	}
+	var viewers types.JSONArray[string]
+	err := app.DB().Select("viewers").From("teams").Where(dbx.HashExp{"id": teamID}).Row(&viewers)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return slices.Contains(viewers, userID), err
 }
 
 // customerRef is what the ownership rules need of a customer.
