@@ -3,7 +3,6 @@ package hooks
 import (
 	"database/sql"
 	"errors"
-
 	"slices"
 
 	"github.com/pocketbase/dbx"

@@ -83,7 +83,23 @@ func TestRESTUpdateAfterAConcurrentWrite(t *testing.T) {
 			return e.Next()
 		})
 	}
+	deletedMeanwhile := func(t testing.TB, o *testkit.Org) {
+		ref(o, "x", mkExpense(t, o, mkPlan(t, o, "rita", "approved", 5000), 150))
+		o.App.OnRecordUpdateRequest("expenses").BindFunc(func(e *core.RecordRequestEvent) error {
+			if err := e.App.Delete(reload(t, e.App, "expenses", e.Record.Id)); err != nil {
+				return err
+			}
+			return e.Next()
+		})
+	}
 	for _, c := range []testkit.Case{
+		{Name: "an expense deleted meanwhile", As: "rita", Method: "PATCH", URL: expenseURL, Body: `{"description":"taxi"}`,
+			Setup: deletedMeanwhile, Status: 404, Contains: []string{"deleted meanwhile"},
+			Check: func(t testing.TB, o *testkit.Org) {
+				if n, _ := o.App.CountRecords("expenses"); n != 0 {
+					t.Errorf("%d expenses, want 0", n)
+				}
+			}},
 		{Name: "an edit the submit locked", As: "rita", Method: "PATCH", URL: expenseURL, Body: `{"description":"taxi"}`,
 			Setup: submittedMeanwhile, Status: 400, Contains: []string{`"description":{"code":"locked"`},
 			Check: func(t testing.TB, o *testkit.Org) { sumsAgree(t, o.App, "locked edit") }},

@@ -1,13 +1,16 @@
 package hooks
 
 import (
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"rapport/internal/actor"
@@ -126,7 +129,10 @@ func current(tx core.App, r *core.Record) error {
 		return nil
 	}
 	var version int
-	if err := tx.DB().Select("version").From(r.Collection().Name).Where(dbx.HashExp{"id": r.Id}).Row(&version); err != nil {
+	err := tx.DB().Select("version").From(r.Collection().Name).Where(dbx.HashExp{"id": r.Id}).Row(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return router.NewNotFoundError("This record was deleted meanwhile.", nil)
+	} else if err != nil {
 		return err
 	}
 	read := r.Original()
