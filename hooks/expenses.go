@@ -475,17 +475,6 @@ func noDecisions(app core.App, field, id string) error {
 	return nil
 }
 
-// changedFields lists the fields of names whose value differs from old.
-func changedFields(r, old *core.Record, names []string) []string {
-	var changed []string
-	for _, f := range names {
-		if !sameValue(r.Get(f), old.Get(f)) {
-			changed = append(changed, f)
-		}
-	}
-	return changed
-}
-
 // daysBetween is the number of days from day a to day b (YYYY-MM-DD).
 func daysBetween(a, b string) int {
 	ta, _ := time.Parse(time.DateOnly, a)

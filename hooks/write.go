@@ -143,11 +143,9 @@ func current(tx core.App, r *core.Record) error {
 	if err != nil {
 		return err
 	}
-	changed := map[string]any{}
-	for _, f := range r.Collection().Fields {
-		if name := f.GetName(); !sameValue(r.Get(name), read.Get(name)) {
-			changed[name] = r.GetRaw(name)
-		}
+	own := map[string]any{}
+	for _, name := range changedFields(r, read, r.Collection().Fields.FieldNames()) {
+		own[name] = r.GetRaw(name)
 	}
 	for name, v := range now.FieldsData() {
 		r.SetRaw(name, v)
@@ -155,7 +153,7 @@ func current(tx core.App, r *core.Record) error {
 	if err := r.PostScan(); err != nil { // the current row becomes the original
 		return err
 	}
-	for name, v := range changed {
+	for name, v := range own {
 		r.SetRaw(name, v)
 	}
 	return nil
@@ -163,6 +161,17 @@ func current(tx core.App, r *core.Record) error {
 
 func readOnly(field string) error {
 	return violation.New(field, "read_only", "%s is set by the server and cannot be changed.", field)
+}
+
+// changedFields lists the fields of names whose value differs from old.
+func changedFields(r, old *core.Record, names []string) []string {
+	var changed []string
+	for _, f := range names {
+		if !sameValue(r.Get(f), old.Get(f)) {
+			changed = append(changed, f)
+		}
+	}
+	return changed
 }
 
 // sameValue compares two field values as the API would show them.
