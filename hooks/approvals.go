@@ -1,10 +1,12 @@
 package hooks
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -35,6 +37,71 @@ func routeSubmit(app core.App, r *core.Record, owner string) error {
 	}
 	r.Set("approver", first)
 	r.Set("approval_level", 1)
+	return nil
+}
+
+// pendingCollections are the requests that wait for an approver, with the
+// field naming whose chain they climb.
+var pendingCollections = []struct{ collection, ownerField string }{
+	{"plans", "owner"}, {"expenses", "rep"},
+}
+
+// rerouteStranded sends every pending plan and expense whose approver may
+// no longer decide it back to the first approver of its requester's current
+// chain. An approver stands while they are active and either in that chain
+// or a finance user (the finance level). Chains change with the org chart:
+// a team's manager or parent, a user's manager, team, role or active flag;
+// without this, someone who lost the team would keep its queue — seeing
+// the requests and deciding them. A request at the finance level stays with
+// finance; any other starts again at level 1, as when its requester moves.
+// Org-chart edits are rare admin actions, so this simply checks every
+// pending request, each requester's chain once.
+func rerouteStranded(app core.App) error {
+	routes := map[string]*approval.Route{}
+	approvers := map[string]*core.Record{}
+	for _, p := range pendingCollections {
+		records, err := app.FindAllRecords(p.collection,
+			dbx.HashExp{"status": "submitted"}, dbx.Not(dbx.HashExp{"approver": ""}))
+		if err != nil {
+			return err
+		}
+		for _, r := range records {
+			owner, id := r.GetString(p.ownerField), r.GetString("approver")
+			route, ok := routes[owner]
+			if !ok {
+				route = approval.For(app, owner)
+				routes[owner] = route
+			}
+			current, ok := approvers[id]
+			if !ok {
+				if current, err = app.FindRecordById("users", id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				approvers[id] = current
+			}
+			if route.Stands(current) {
+				continue
+			}
+			var next string
+			if current != nil && current.GetString("role") == "finance" {
+				next, err = route.Finance() // the finance level stays with finance
+			} else {
+				next, err = approval.First(app, owner)
+				r.Set("approval_level", 1)
+			}
+			if errors.Is(err, approval.ErrNoFinance) {
+				return violation.New("approver", "no_approver",
+					"This change would leave the pending %s %s with nobody to approve it: nobody is above its requester in the approval chain and there is no other active finance user. Set a manager or keep a finance user active first.",
+					strings.TrimSuffix(p.collection, "s"), r.Id)
+			} else if err != nil {
+				return err
+			}
+			r.Set("approver", next)
+			if err := app.Save(r); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -233,3 +233,87 @@ func TestApprovalsAreAppendOnlyForServerCode(t *testing.T) {
 		t.Errorf("server fields of the approval: %v", ap.PublicExport())
 	}
 }
+
+// A request never stays with someone who left its chain: replacing a team's
+// manager, deactivating an approver or a finance user moves the requests
+// they held on, and nothing else.
+func TestOrgChartChangesRerouteStrandedRequests(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	submitPlan := func(owner string, yuan int64) string {
+		plan := mkPlan(t, o, owner, "draft", yuan)
+		if res := c.Do(owner, "PATCH", "/api/collections/plans/records/"+plan.Id, submit); res.Status != 200 {
+			t.Fatalf("submit: %s", res.Body)
+		}
+		return plan.Id
+	}
+	waits := func(plan string) (string, int) {
+		r := reload(t, app, "plans", plan)
+		return nameOf(o, r.GetString("approver")), r.GetInt("approval_level")
+	}
+	expect := func(when, plan, approver string, level int) {
+		t.Helper()
+		if who, l := waits(plan); who != approver || l != level {
+			t.Errorf("%s: waits for %s at level %d, want %s at %d", when, who, l, approver, level)
+		}
+	}
+
+	atMia := submitPlan("rita", 500)
+	atDana := submitPlan("rita", 50_000) // mia → max → dana
+	for _, who := range []string{"mia", "max"} {
+		if res := c.Do(who, "POST", approvalURL, map[string]any{"plan": atDana, "decision": "approve"}); res.Status != 200 {
+			t.Fatalf("%s approves: %d %s", who, res.Status, res.Body)
+		}
+	}
+	danaVersion := reload(t, app, "plans", atDana).GetInt("version")
+
+	// eve replaces mia as field's manager: rita's chain is now eve → dana.
+	if res := c.Do("ada", "PATCH", "/api/collections/teams/records/{team:field}", map[string]any{"manager": o.Users["eve"].Id}); res.Status != 200 {
+		t.Fatalf("ada replaces mia: %d %s", res.Status, res.Body)
+	}
+	expect("after eve replaced mia", atMia, "eve", 1)
+	expect("after eve replaced mia", atDana, "dana", 3)
+	if v := reload(t, app, "plans", atDana).GetInt("version"); v != danaVersion {
+		t.Errorf("a request still with its approver was saved again: version %d → %d", danaVersion, v)
+	}
+	if res := c.Do("mia", "GET", "/api/collections/plans/records/"+atMia, nil); res.Status != 404 {
+		t.Errorf("mia still views the plan she no longer approves: %d", res.Status)
+	}
+	if res := c.Do("mia", "POST", approvalURL, map[string]any{"plan": atMia, "decision": "approve"}); res.Status != 404 {
+		t.Errorf("mia still decides: %d %s", res.Status, res.Body)
+	}
+	if res := c.Do("eve", "POST", approvalURL, map[string]any{"plan": atMia, "decision": "approve"}); res.Status != 200 {
+		t.Errorf("eve decides: %d %s", res.Status, res.Body)
+	}
+
+	// An approver deactivated: the next active person in the chain.
+	atEve := submitPlan("rob", 500)
+	deactivate := func(name string) testkit.Response {
+		return c.Do("ada", "PATCH", "/api/collections/users/records/{user:"+name+"}", `{"active":false}`)
+	}
+	if res := deactivate("eve"); res.Status != 200 {
+		t.Fatalf("ada deactivates eve: %d %s", res.Status, res.Body)
+	}
+	expect("after eve left", atEve, "dana", 1)
+
+	// The finance level stays with finance; without another finance user
+	// the change is refused and nothing moves.
+	atFay := submitPlan("rita", 500_000)
+	if res := c.Do("dana", "POST", approvalURL, map[string]any{"plan": atFay, "decision": "approve"}); res.Status != 200 {
+		t.Fatalf("dana approves: %d %s", res.Status, res.Body)
+	}
+	expect("after dana", atFay, "fay", 2)
+	if res := deactivate("fay"); res.Status != 400 || res.Code("approver") != "no_approver" {
+		t.Errorf("the only finance user deactivated under a waiting request: %d %s", res.Status, res.Body)
+	}
+	if !reload(t, app, "users", o.Users["fay"].Id).GetBool("active") {
+		t.Error("the refused deactivation was written")
+	}
+	o.Users["gus"] = testkit.MustCreate(t, app, nil, "users", map[string]any{"name": "gus", "role": "finance", "active": true,
+		"email": "gus@example.com", "password": "password123", "passwordConfirm": "password123"})
+	if res := deactivate("fay"); res.Status != 200 {
+		t.Fatalf("ada deactivates fay: %d %s", res.Status, res.Body)
+	}
+	expect("after fay left", atFay, "gus", 2)
+}

@@ -22,6 +22,8 @@ func bindTeams(app core.App) {
 	app.OnRecordUpdateExecute("teams").BindFunc(derive)
 
 	// A changed lineage flows down: each child re-derives its own on save.
+	// A new manager or parent also changes approval chains: requests left
+	// with someone no longer in them move on (once, at the team edited).
 	app.OnRecordUpdate("teams").BindFunc(func(e *core.RecordEvent) error {
 		original := e.Record.Original()
 		if err := e.Next(); err != nil {
@@ -40,7 +42,11 @@ func bindTeams(app core.App) {
 				return err
 			}
 		}
-		return nil
+		if original.GetString("manager") == e.Record.GetString("manager") &&
+			original.GetString("parent") == e.Record.GetString("parent") {
+			return nil
+		}
+		return rerouteStranded(e.App)
 	})
 }
 

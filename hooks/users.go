@@ -65,6 +65,8 @@ func bindUsers(app core.App) {
 	// A user who moves team takes their records along: the team field is
 	// denormalised for visibility, and the new team's managers take over,
 	// pending submissions included (so do a new manager's, when set).
+	// Whoever's chain ran through the user is rechecked too: requests left
+	// with an approver no longer in their chain move on.
 	app.OnRecordUpdate("users").BindFunc(func(e *core.RecordEvent) error {
 		original := e.Record.Original()
 		if err := e.Next(); err != nil {
@@ -73,33 +75,45 @@ func bindUsers(app core.App) {
 		newTeam := e.Record.GetString("team")
 		moved := original.GetString("team") != newTeam
 		rechain := moved || original.GetString("manager") != e.Record.GetString("manager")
-		if !rechain {
-			return nil
-		}
-		for _, m := range memberCollections {
-			records, err := e.App.FindAllRecords(m.collection, dbxEq(m.ownerField, e.Record.Id))
-			if err != nil {
+		if rechain {
+			if err := takeRecordsAlong(e.App, e.Record); err != nil {
 				return err
 			}
-			for _, r := range records {
-				r.Set("team", newTeam)
-				if (m.collection == "plans" || m.collection == "expenses") && r.GetString("status") == "submitted" {
-					if err := routeSubmit(e.App, r, e.Record.Id); err != nil {
-						return err
-					}
-				}
-				// unchanged records keep their version: phones holding
-				// them as a push's base see no conflict
-				if firstChange(r) == "id" {
-					continue
-				}
-				if err := e.App.Save(r); err != nil {
-					return err
-				}
-			}
+		}
+		if rechain || original.GetString("role") != e.Record.GetString("role") ||
+			original.GetBool("active") != e.Record.GetBool("active") {
+			return rerouteStranded(e.App)
 		}
 		return nil
 	})
+}
+
+// takeRecordsAlong gives a user's records their new team, and sends their
+// pending submissions to the first approver of their new chain.
+func takeRecordsAlong(app core.App, user *core.Record) error {
+	for _, m := range memberCollections {
+		records, err := app.FindAllRecords(m.collection, dbxEq(m.ownerField, user.Id))
+		if err != nil {
+			return err
+		}
+		for _, r := range records {
+			r.Set("team", user.GetString("team"))
+			if (m.collection == "plans" || m.collection == "expenses") && r.GetString("status") == "submitted" {
+				if err := routeSubmit(app, r, user.Id); err != nil {
+					return err
+				}
+			}
+			// unchanged records keep their version: phones holding
+			// them as a push's base see no conflict
+			if firstChange(r) == "id" {
+				continue
+			}
+			if err := app.Save(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // firstChange names the first field an update changes ("id" when none).

@@ -138,16 +138,22 @@ func IsFinance(u *core.Record) bool {
 	return u != nil && u.GetString("role") == "finance" && u.GetBool("active")
 }
 
+// Stands reports whether approver may still be the one a request of this
+// requester waits for: an active user in the chain, or a finance user.
+func (r *Route) Stands(approver *core.Record) bool {
+	return approver != nil && approver.GetBool("active") && (r.Index(approver.Id) >= 0 || IsFinance(approver))
+}
+
 // MayDecide reports whether decider may decide while current is the
-// required approver: the current approver themself, anyone above them in
-// the chain (anyone in it, when current has left the chain), or, once the
-// request is with finance, any finance user.
+// required approver: the current approver themself while they stand,
+// anyone above them in the chain (anyone in it, when current has left the
+// chain), or, once the request is with finance, any finance user.
 func (r *Route) MayDecide(decider, current *core.Record) bool {
 	switch {
 	case decider == nil || !decider.GetBool("active"):
 		return false
 	case current != nil && decider.Id == current.Id:
-		return true
+		return r.Stands(current)
 	case r.AtFinance(current) && IsFinance(decider):
 		return true
 	case current == nil || current.GetString("role") == "finance":

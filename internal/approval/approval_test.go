@@ -81,6 +81,8 @@ func TestMayDecide(t *testing.T) {
 		{"fay", "fay", true}, {"dana", "fay", false}, {"ada", "fay", false},
 		// the approver left the chain (e.g. moved team): the chain or finance decides
 		{"mia", "eve", true}, {"fay", "eve", true}, {"ed", "eve", false},
+		// ... and no longer decides themself
+		{"eve", "eve", false},
 	} {
 		if got := route.MayDecide(u[c.decider], u[c.current]); got != c.want {
 			t.Errorf("%s deciding while %s is the approver: %v, want %v", c.decider, c.current, got, c.want)
