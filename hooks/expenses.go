@@ -213,19 +213,23 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	}
 	if sha := x.GetString("receipt_sha256"); sha != "" {
 		var other []struct {
-			Id          string `db:"id"`
-			IncurredOn  string `db:"incurred_on"`
-			Description string `db:"description"`
+			Id         string `db:"id"`
+			IncurredOn string `db:"incurred_on"`
+			Rep        string `db:"rep"`
 		}
-		err := app.DB().Select("id", "incurred_on", "description").From("expenses").
+		err := app.DB().Select("id", "incurred_on", "rep").From("expenses").
 			Where(dbx.HashExp{"receipt_sha256": sha}).
 			AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
 			AndWhere(dbx.Not(dbx.HashExp{"id": x.Id})).Limit(1).All(&other)
 		if err != nil {
 			return err
 		}
-		if len(other) > 0 {
-			return violation.New("receipt", "duplicate_receipt", "This receipt is already claimed on another expense (%s, dated %s). A receipt can be claimed once; attach the receipt of this expense.", other[0].Id, other[0].IncurredOn)
+		switch {
+		case len(other) == 0:
+		case other[0].Rep == x.GetString("rep"): // yours: say which
+			return violation.New("receipt", "duplicate_receipt", "You already claimed this receipt on another expense (%s, dated %s). A receipt can be claimed once; attach the receipt of this expense.", other[0].Id, other[0].IncurredOn)
+		default: // someone else's, which you may not see
+			return violation.New("receipt", "duplicate_receipt", "This receipt is already claimed on another rep's expense. A receipt can be claimed once; attach the receipt of this expense.")
 		}
 	}
 

@@ -168,7 +168,8 @@ func TestDerivedFields(t *testing.T) {
 		{"expenses", "plan", `{"plan":"` + approved + `","category":"meal","amount":100,"incurred_on":"` + testkit.Day(0) + `"}`},
 	} {
 		res := c.Do("rob", "POST", "/api/collections/"+tc.collection+"/records", tc.body)
-		if res.Status != 400 || res.Code(tc.field) != "not_owner" || !strings.Contains(res.JSON()["message"].(string), "Acme") {
+		// rob may not see Acme, so the refusal does not name it
+		if res.Status != 400 || res.Code(tc.field) != "not_owner" || strings.Contains(string(res.Body), "Acme") {
 			t.Errorf("rob creates a %s for rita's customer: %d %s", tc.collection, res.Status, res.Body)
 		}
 		res = c.Do("rita", "POST", "/api/collections/"+tc.collection+"/records", tc.body)

@@ -133,11 +133,12 @@ func ownedCustomer(app core.App, r *core.Record, customerId, field string) (cust
 }
 
 // checkOwner refuses work on someone else's customer. The server,
-// superusers and admins act on behalf of the owner.
+// superusers and admins act on behalf of the owner. The message does not
+// name the customer: the writer may not be allowed to see it.
 func checkOwner(r *core.Record, customer customerRef, field string) error {
 	a := actor.Of(r)
 	if !a.Privileged() && customer.Owner != a.UserID() {
-		return violation.New(field, "not_owner", "%s belongs to another rep; only its owner can record work for it.", customer.Name)
+		return violation.New(field, "not_owner", "This customer belongs to another rep; only its owner can record work for it.")
 	}
 	return nil
 }

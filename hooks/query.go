@@ -49,19 +49,18 @@ func viewsTeam(app core.App, teamID, userID string) (bool, error) {
 type customerRef struct {
 	Id    string `db:"id"`
 	Owner string `db:"owner"`
-	Name  string `db:"name"`
 }
 
 func findCustomer(app core.App, id string) (customerRef, error) {
 	var c customerRef
-	err := app.DB().Select("id", "owner", "name").From("customers").Where(dbx.HashExp{"id": id}).One(&c)
+	err := app.DB().Select("id", "owner").From("customers").Where(dbx.HashExp{"id": id}).One(&c)
 	return c, err
 }
 
 // findPlanCustomer is the customer of plan id, in one query.
 func findPlanCustomer(app core.App, planId string) (customerRef, error) {
 	var c customerRef
-	err := app.DB().Select("c.id", "c.owner", "c.name").From("plans p").
+	err := app.DB().Select("c.id", "c.owner").From("plans p").
 		InnerJoin("customers c", dbx.NewExp("c.id = p.customer")).
 		Where(dbx.HashExp{"p.id": planId}).One(&c)
 	return c, err

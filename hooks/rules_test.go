@@ -126,7 +126,10 @@ func TestExpenseRules(t *testing.T) {
 			})},
 		{Name: "duplicate_receipt", Setup: then(draftFor(1000, 100), withReceipt("receipt R1"), func(t testing.TB, o *testkit.Org) {
 			existing("approved", 50, map[string]any{"receipt": receipt(t, "receipt R1"), "description": "taxi"})(t, o)
-		}), Status: 400, Contains: []string{`"receipt":{"code":"duplicate_receipt"`}},
+		}), Status: 400, Contains: []string{`"receipt":{"code":"duplicate_receipt"`, "You already claimed", testkit.Day(0)}},
+		{Name: "duplicate_receipt of another rep names nothing of theirs", Setup: then(draftFor(1000, 100), withReceipt("receipt R1"), func(t testing.TB, o *testkit.Org) {
+			mkExpense(t, o, mkPlan(t, o, "rob", "approved", 1000), 50, map[string]any{"status": "approved", "receipt": receipt(t, "receipt R1")})
+		}), Status: 400, Contains: []string{`"receipt":{"code":"duplicate_receipt"`, "another rep's expense"}, NotContains: []string{"dated"}},
 		{Name: "the same receipt on another draft is no duplicate", Setup: then(draftFor(1000, 100), withReceipt("receipt R1"), func(t testing.TB, o *testkit.Org) {
 			existing("draft", 50, map[string]any{"receipt": receipt(t, "receipt R1")})(t, o)
 		}), Status: 200},
