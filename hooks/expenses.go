@@ -179,6 +179,11 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	if err != nil {
 		return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
 	}
+	if plan.GetString("owner") != x.GetString("rep") {
+		// the customer was reassigned and its open plan went along: a
+		// leftover draft of the old owner spends nothing from it
+		return violation.New("plan", "not_owner", "This plan has moved to another rep with its customer; only its owner can submit expenses against it. Delete this draft or ask your manager.")
+	}
 	amount := int64(x.GetInt("amount"))
 	cur := s.Currency
 	day := x.GetString("incurred_on")

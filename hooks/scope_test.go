@@ -459,6 +459,15 @@ func TestScopeCustomerReassignment(t *testing.T) {
 	if res := c.Do("rita", "GET", "/api/collections/customers/records/"+acme, nil); res.Status != 404 {
 		t.Errorf("old owner views the moved customer: %d", res.Status)
 	}
+	// her leftover draft on the moved plan commits nothing to rob's plan,
+	// and the refusal tells her nothing of it
+	res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+expense, submit)
+	if res.Status != 400 || res.Code("plan") != "not_owner" || owner("expenses", expense, "status") != "draft" {
+		t.Errorf("old owner submits a draft on the moved plan: %d %s", res.Status, res.Body)
+	}
+	if committed := reload(t, app, "plans", plans["approved"]).GetInt("committed"); committed != 0 {
+		t.Errorf("moved plan committed %d after the refused submit", committed)
+	}
 
 	// Across teams (admin): the pending plan now waits for ed's manager.
 	if res := c.Do("ada", "PATCH", "/api/collections/customers/records/"+acme, `{"owner":"{user:ed}"}`); res.Status != 200 {
