@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -92,7 +93,7 @@ func settle(tx core.App, clientID string, ms []Mutation, results []Result) error
 		}
 		payload := []byte{}
 		if r.Status == "rejected" { // kept for its author until dismissed
-			if payload, err = json.Marshal(m); err != nil {
+			if payload, err = json.Marshal(withoutSecrets(m)); err != nil {
 				return err
 			}
 		}
@@ -109,6 +110,22 @@ func settle(tx core.App, clientID string, ms []Mutation, results []Result) error
 	_, err = tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:last}, seen = {:t} WHERE id = {:c}`).
 		Bind(params).Execute()
 	return err
+}
+
+// withoutSecrets drops the password, token and secret fields of a rejected
+// mutation (a pushed users create, say): its payload rests in the database
+// and comes back in every pull until dismissed.
+func withoutSecrets(m Mutation) Mutation {
+	drop := func(fields map[string]any) map[string]any {
+		fields = maps.Clone(fields) // the mutation may run again (applyRun)
+		maps.DeleteFunc(fields, func(name string, _ any) bool {
+			name = strings.ToLower(name)
+			return strings.Contains(name, "password") || strings.Contains(name, "token") || strings.Contains(name, "secret")
+		})
+		return fields
+	}
+	m.Data, m.Base = drop(m.Data), drop(m.Base)
+	return m
 }
 
 // storedResult is the original outcome of an already processed mutation.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"sort"
+	"strings"
 	gosync "sync"
 	"testing"
 
@@ -37,7 +38,12 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	app := testkit.NewApp(t)
 	sync.Register(app)
-	o := testkit.NewOrg(t, app)
+	return serve(t, app, testkit.NewOrg(t, app))
+}
+
+// serve starts a real HTTP server over app, whose hooks are registered.
+func serve(t testing.TB, app *tests.TestApp, o *testkit.Org) *env {
+	t.Helper()
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		t.Fatal(err)
@@ -66,12 +72,17 @@ func (e *env) client(name, clientID string) *syncclient.Client {
 	return c
 }
 
-// call does one JSON request as user name and decodes the answer.
+// call does one JSON request as user name and decodes the answer. A string
+// body is sent as is, JSON or not.
 func (e *env) call(name, method, path string, body any) (int, map[string]any) {
 	e.t.Helper()
 	var r io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		raw, _ := json.Marshal(b)
 		r = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, e.url+path, r)

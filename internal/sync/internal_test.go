@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"testing"
@@ -14,13 +15,19 @@ import (
 )
 
 func TestCursorRoundTrip(t *testing.T) {
-	for _, c := range []cursor{{Seq: 0}, {Seq: 42}, {Seq: 7, Snap: true}, {Seq: 7, Snap: true, Coll: 3, After: "abc123"}} {
+	for _, c := range []cursor{{Seq: 0}, {Seq: 42}, {Epoch: 8141, Seq: 42}, {Seq: 7, Snap: true}, {Epoch: 5, Seq: 7, Snap: true, Coll: 3, After: "abc123"}} {
 		got, ok := parseCursor(c.String())
 		if !ok || got != c {
 			t.Errorf("%+v → %q → %+v %v", c, c.String(), got, ok)
 		}
 	}
-	for _, bad := range []string{"", "garbage", "MTp4", "Mjo1"} {
+	// cursors from before epochs are of the first epoch
+	for raw, want := range map[string]cursor{"1:42": {Seq: 42}, "1:7:3:abc123": {Seq: 7, Snap: true, Coll: 3, After: "abc123"}} {
+		if got, ok := parseCursor(base64.RawURLEncoding.EncodeToString([]byte(raw))); !ok || got != want {
+			t.Errorf("%q → %+v %v", raw, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "garbage", "MTp4", "Mjo1", "Mg", "Mjp4OjU"} {
 		if _, ok := parseCursor(bad); ok {
 			t.Errorf("%q parsed as a cursor", bad)
 		}

@@ -84,12 +84,12 @@ func (p *poker) flush() {
 	if len(listeners) == 0 || !p.app.IsBootstrapped() {
 		return
 	}
-	seq, err := currentSeq(p.app)
+	latest, err := head(p.app)
 	if err != nil {
 		p.app.Logger().Warn("sync: poke skipped", "error", err)
 		return
 	}
-	data, _ := json.Marshal(map[string]string{"cursor": cursor{Seq: seq}.String()})
+	data, _ := json.Marshal(map[string]string{"cursor": latest.String()})
 	msg := subscriptions.Message{Name: Topic, Data: data}
 	who := resolve(p.app, changed)
 	for _, client := range listeners {

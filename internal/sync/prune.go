@@ -62,11 +62,11 @@ func lastSeqBefore(app core.App, t int64) (int64, error) {
 			Bind(dbx.Params{"s": seq}).Row(&s, &a)
 		return s, a, err
 	}
-	hi, err := currentSeq(app)
+	latest, err := head(app)
 	if err != nil {
 		return 0, err
 	}
-	lo, best := int64(0), int64(0)
+	lo, hi, best := int64(0), latest.Seq, int64(0)
 	for lo <= hi {
 		mid := (lo + hi) / 2
 		s, a, err := at(mid)

@@ -20,10 +20,11 @@ const (
 	maxPullLimit     = 1000
 )
 
-// cursor is a position in the change log (Seq), or, during a reset, a
-// position in the snapshot that started at Seq: collection index and the
-// last record id sent.
+// cursor is a position in the change log (Seq) of one history of it
+// (Epoch, see epoch.go), or, during a reset, a position in the snapshot that
+// started at Seq: collection index and the last record id sent.
 type cursor struct {
+	Epoch int64
 	Seq   int64
 	Snap  bool
 	Coll  int
@@ -31,23 +32,34 @@ type cursor struct {
 }
 
 func (c cursor) String() string {
-	s := "1:" + strconv.FormatInt(c.Seq, 10)
+	s := "2:" + strconv.FormatInt(c.Epoch, 10) + ":" + strconv.FormatInt(c.Seq, 10)
 	if c.Snap {
 		s += ":" + strconv.Itoa(c.Coll) + ":" + c.After
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
+// parseCursor reads a cursor; one from before epochs ("1:…") belongs to
+// the first epoch, 0.
 func parseCursor(s string) (cursor, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return cursor{}, false
 	}
 	parts := strings.Split(string(raw), ":")
-	if parts[0] != "1" || (len(parts) != 2 && len(parts) != 4) {
+	c := cursor{}
+	switch {
+	case parts[0] == "2" && len(parts) > 1:
+		if c.Epoch, err = strconv.ParseInt(parts[1], 10, 64); err != nil {
+			return cursor{}, false
+		}
+		parts = parts[1:]
+	case parts[0] != "1":
 		return cursor{}, false
 	}
-	c := cursor{}
+	if len(parts) != 2 && len(parts) != 4 {
+		return cursor{}, false
+	}
 	if c.Seq, err = strconv.ParseInt(parts[1], 10, 64); err != nil || c.Seq < 0 {
 		return cursor{}, false
 	}
@@ -94,9 +106,16 @@ func pull(e *core.RequestEvent) error {
 		limit = min(limit, maxPullLimit)
 	}
 
+	latest, err := head(e.App)
+	if err != nil {
+		return err
+	}
+	// a cursor of another history (a backup was restored since), or one
+	// ahead of this log, was not issued by it: changes behind it would be
+	// skipped
 	c, ok := parseCursor(q.Get("cursor"))
-	reset := !ok
-	if ok {
+	reset := !ok || c.Epoch != latest.Epoch || c.Seq > latest.Seq
+	if !reset {
 		horizon, err := resetHorizon(e.App, e.Auth.Id)
 		if err != nil {
 			return err
@@ -104,11 +123,7 @@ func pull(e *core.RequestEvent) error {
 		reset = c.Seq < horizon
 	}
 	if reset {
-		seq, err := currentSeq(e.App)
-		if err != nil {
-			return err
-		}
-		c = cursor{Seq: seq, Snap: true}
+		c = cursor{Epoch: latest.Epoch, Seq: latest.Seq, Snap: true}
 	}
 
 	res := pullResponse{Reset: reset, LastMutationID: last, Changes: []Change{}}
@@ -141,11 +156,13 @@ func resetHorizon(app core.App, user string) (int64, error) {
 	return max(pruned, scope), err
 }
 
-// currentSeq is the last seq handed out by the change log.
-func currentSeq(app core.App) (int64, error) {
-	var seq int64
-	err := app.DB().NewQuery(`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '_sync_changes'), 0)`).Row(&seq)
-	return seq, err
+// head is the newest position of the change log: its epoch and the last
+// seq it handed out.
+func head(app core.App) (cursor, error) {
+	var c cursor
+	err := app.DB().NewQuery(`SELECT COALESCE((SELECT value FROM _sync_state WHERE key = 'epoch'), 0),
+		COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '_sync_changes'), 0)`).Row(&c.Epoch, &c.Seq)
+	return c, err
 }
 
 // snapshotPage lists what the user may see now, collection by collection in
@@ -175,7 +192,7 @@ func snapshotPage(e *core.RequestEvent, c cursor, limit int) ([]Change, cursor, 
 	if c.Coll < len(Collections) {
 		return changes, c, true, nil
 	}
-	next := cursor{Seq: c.Seq}
+	next := cursor{Epoch: c.Epoch, Seq: c.Seq}
 	k, err := userKeys(e.App, e.Auth)
 	if err != nil {
 		return nil, c, false, err

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/forms"
@@ -35,6 +36,8 @@ type Mutation struct {
 	RecordID   string         `json:"recordId"`
 	Data       map[string]any `json:"data,omitempty"`
 	Base       map[string]any `json:"base,omitempty"`
+
+	badTypes *router.ApiError // fields of the wrong JSON type: its rejection
 }
 
 // Result is the outcome of one mutation.
@@ -47,10 +50,22 @@ type Result struct {
 	Replayed bool             `json:"replayed,omitempty"`
 }
 
+// pushRequest is decoded in two steps, the mutations one by one, so that a
+// wrongly typed field rejects its mutation only (decodeMutation).
 type pushRequest struct {
-	ClientID      string     `json:"clientId"`
-	SchemaVersion int        `json:"schemaVersion"`
-	Mutations     []Mutation `json:"mutations"`
+	ClientID      string            `json:"clientId"`
+	SchemaVersion int               `json:"schemaVersion"`
+	Mutations     []json.RawMessage `json:"mutations"`
+}
+
+// rawMutation is a Mutation before its fields' types are checked.
+type rawMutation struct {
+	ID         json.RawMessage `json:"id"`
+	Op         json.RawMessage `json:"op"`
+	Collection json.RawMessage `json:"collection"`
+	RecordID   json.RawMessage `json:"recordId"`
+	Data       json.RawMessage `json:"data"`
+	Base       json.RawMessage `json:"base"`
 }
 
 type pushResponse struct {
@@ -74,7 +89,7 @@ func push(e *core.RequestEvent) error {
 		if strings.Contains(err.Error(), "too large") {
 			return router.NewApiError(http.StatusRequestEntityTooLarge, "The push is larger than 32 MB; send fewer mutations per push.", nil)
 		}
-		return e.BadRequestError("The push body is not valid JSON.", err)
+		return e.BadRequestError(bodyError(err)+" Nothing was applied.", nil)
 	}
 	if req.SchemaVersion > 1 {
 		return e.BadRequestError("This server speaks sync schema version 1; update the server or use an older app.", nil)
@@ -83,9 +98,11 @@ func push(e *core.RequestEvent) error {
 		return router.NewApiError(http.StatusRequestEntityTooLarge,
 			"A push may carry at most 1000 mutations; this one has "+itoa(int64(len(req.Mutations)))+". Nothing was applied.", nil)
 	}
-	for _, m := range req.Mutations {
-		if m.ID < 1 {
-			return e.BadRequestError("Mutation ids start at 1 and go up by one per mutation.", nil)
+	mutations := make([]Mutation, len(req.Mutations))
+	for i, raw := range req.Mutations {
+		var err error
+		if mutations[i], err = decodeMutation(raw); err != nil {
+			return e.BadRequestError("In mutations["+itoa(int64(i))+"], "+err.Error()+". Nothing was applied.", nil)
 		}
 	}
 	last, err := bindClient(e, req.ClientID)
@@ -97,7 +114,7 @@ func push(e *core.RequestEvent) error {
 		return err
 	}
 
-	res := pushResponse{Results: make([]Result, 0, len(req.Mutations))}
+	res := pushResponse{Results: make([]Result, 0, len(mutations))}
 	finish := func(status int) error {
 		res.LastMutationID = last
 		res.TokenExpiresIn = tokenExpiresIn(e)
@@ -109,8 +126,8 @@ func push(e *core.RequestEvent) error {
 		}
 		return e.JSON(status, res)
 	}
-	for i := 0; i < len(req.Mutations); {
-		m := req.Mutations[i]
+	for i := 0; i < len(mutations); {
+		m := mutations[i]
 		if m.ID <= last { // a replay: the stored original result
 			r, err := storedResult(e.App, req.ClientID, m.ID)
 			if err != nil {
@@ -126,10 +143,10 @@ func push(e *core.RequestEvent) error {
 			return finish(http.StatusConflict)
 		}
 		j := i + 1 // the run of consecutive ids from here
-		for j < len(req.Mutations) && req.Mutations[j].ID == req.Mutations[j-1].ID+1 {
+		for j < len(mutations) && mutations[j].ID == mutations[j-1].ID+1 {
 			j++
 		}
-		done, err := applyRun(e, info, req.ClientID, req.Mutations[i:j])
+		done, err := applyRun(e, info, req.ClientID, mutations[i:j])
 		res.Results = append(res.Results, done...)
 		i += len(done)
 		if len(done) > 0 {
@@ -148,6 +165,57 @@ func push(e *core.RequestEvent) error {
 		}
 	}
 	return finish(http.StatusOK)
+}
+
+// bodyError says what is wrong with a push body that does not decode.
+func bodyError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &typeErr) {
+		return "The push body is not valid JSON."
+	}
+	switch typeErr.Field {
+	case "clientId":
+		return "The clientId must be a string."
+	case "schemaVersion":
+		return "The schemaVersion must be a whole number."
+	case "mutations":
+		return "The mutations must be an array."
+	}
+	return "The push body must be a JSON object."
+}
+
+// decodeMutation reads one mutation. What makes it unplaceable (not an
+// object, an id that is not a whole number from 1) is an error for the
+// whole push; a field of the wrong type is this mutation's rejection.
+func decodeMutation(raw json.RawMessage) (Mutation, error) {
+	var r rawMutation
+	var m Mutation
+	if json.Unmarshal(raw, &r) != nil {
+		return m, errors.New("the mutation is not an object")
+	}
+	if json.Unmarshal(r.ID, &m.ID) != nil || m.ID < 1 {
+		return m, errors.New("id must be a whole number from 1 up")
+	}
+	bad := validation.Errors{}
+	for _, f := range []struct {
+		name, want string
+		raw        json.RawMessage
+		to         any
+	}{
+		{"op", "a string", r.Op, &m.Op},
+		{"collection", "a string", r.Collection, &m.Collection},
+		{"recordId", "a string", r.RecordID, &m.RecordID},
+		{"data", "an object of field values", r.Data, &m.Data},
+		{"base", "an object of field values", r.Base, &m.Base},
+	} {
+		if f.raw != nil && json.Unmarshal(f.raw, f.to) != nil {
+			bad[f.name] = validation.NewError("invalid_type", f.name+" must be "+f.want+".")
+		}
+	}
+	if len(bad) > 0 {
+		m.badTypes = router.NewBadRequestError("The mutation has fields of the wrong type; nothing of it was applied.", bad)
+	}
+	return m, nil
 }
 
 // txChunk bounds the mutations applied in one transaction, so that a big
@@ -247,6 +315,9 @@ func runTx(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms []M
 // execute applies m as the user, through the same events and API rules as
 // the records API.
 func execute(tx core.App, info *core.RequestInfo, auth *core.Record, clientID string, m Mutation) (*core.Record, []string, error) {
+	if m.badTypes != nil {
+		return nil, nil, m.badTypes
+	}
 	if !isSynced(m.Collection) {
 		return nil, nil, violation.New("collection", "unknown_collection", "%q cannot be written through sync; synced collections are %s.", m.Collection, strings.Join(Collections, ", "))
 	}

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -240,4 +241,110 @@ func TestEveryWritePathIsLogged(t *testing.T) {
 		t.Fatalf("pull after REST, batch and server writes: visits %v, customer %v", notes, rita.Store()["customers"][acme])
 	}
 	e.converged("rita", rita)
+}
+
+// TestPushWrongTypes: a mutation with a field of the wrong JSON type is
+// rejected on its own (invalid_type), stored like any rejection, and the
+// mutations around it apply. Only what makes a push unplaceable fails it
+// whole, with a message that says what is wrong.
+func TestPushWrongTypes(t *testing.T) {
+	e := newEnv(t)
+	acme := e.o.Customers["rita"].Id
+	create := func(id int) map[string]any {
+		return map[string]any{"id": id, "op": "create", "collection": "visits", "recordId": fmt.Sprintf("v%014d", id), "data": map[string]any{"customer": acme}}
+	}
+	var muts []map[string]any
+	for id := 1; id <= 20; id++ {
+		muts = append(muts, create(id))
+	}
+	muts[4]["data"] = []string{"a"}
+	muts[7] = map[string]any{"id": 8, "op": "update", "collection": "visits", "recordId": "v00000000000001", "data": map[string]any{"notes": "x"}, "base": 5}
+	muts[10]["recordId"] = 7
+	muts[13]["op"] = 3
+	bad := map[float64]string{5: "data", 8: "base", 11: "recordId", 14: "op"}
+	body := map[string]any{"clientId": "ritaphone01", "mutations": muts}
+
+	for _, replay := range []bool{false, true} {
+		status, res := e.call("rita", "POST", "/api/sync/push", body)
+		if status != 200 || res["lastMutationId"] != 20.0 {
+			t.Fatalf("push (replay %v): %d %v", replay, status, res)
+		}
+		for _, r := range res["results"].([]any) {
+			r := r.(map[string]any)
+			field, want := bad[r["id"].(float64)], "applied"
+			if field != "" {
+				want = "rejected"
+			}
+			if r["status"] != want || (field != "" && errorCode(r["error"], field) != "invalid_type") || replay != (r["replayed"] == true) {
+				t.Errorf("replay %v, mutation %v: want %s (%s), got %v", replay, r["id"], want, field, r)
+			}
+		}
+	}
+	if n, _ := e.app.CountRecords("visits"); n != 16 {
+		t.Fatalf("%d visits, want 16", n)
+	}
+	_, pulled := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone01", nil)
+	rejected := pulled["rejected"].([]any)
+	if len(rejected) != len(bad) {
+		t.Fatalf("pull reports %d rejected mutations, want %d: %v", len(rejected), len(bad), rejected)
+	}
+	for _, r := range rejected {
+		r := r.(map[string]any)
+		if field := bad[r["id"].(float64)]; errorCode(r["error"], field) != "invalid_type" {
+			t.Errorf("rejected %v: %v", r["id"], r)
+		}
+	}
+
+	next := func(id int) string { raw, _ := json.Marshal(create(id)); return string(raw) }
+	for body, want := range map[string]string{
+		`{"clientId":"ritaphone01","mutations":[` + next(21) + `,{"id":"22","op":"delete"}]}`: "In mutations[1], id must be a whole number",
+		`{"clientId":"ritaphone01","mutations":[` + next(21) + `,{"op":"delete"}]}`:           "In mutations[1], id must be a whole number",
+		`{"clientId":"ritaphone01","mutations":[{"id":0}]}`:                                   "In mutations[0], id must be a whole number",
+		`{"clientId":"ritaphone01","mutations":[` + next(21) + `,7]}`:                         "In mutations[1], the mutation is not an object",
+		`{"clientId":"ritaphone01","mutations":{"id":21}}`:                                    "The mutations must be an array",
+		`{"clientId":7,"mutations":[` + next(21) + `]}`:                                       "The clientId must be a string",
+		`{"clientId":"ritaphone01","schemaVersion":"1","mutations":[]}`:                       "The schemaVersion must be a whole number",
+		`[` + next(21) + `]`: "must be a JSON object",
+		`{"clientId":"ritaphone01","mutations":[` + next(21): "not valid JSON",
+	} {
+		status, res := e.call("rita", "POST", "/api/sync/push", body)
+		if msg := fmt.Sprint(res["message"]); status != 400 || !strings.Contains(msg, want) || (want != "not valid JSON" && strings.Contains(msg, "JSON.")) {
+			t.Errorf("%s: %d %q, want 400 %q", body, status, msg, want)
+		}
+	}
+	if n, _ := e.app.CountRecords("visits"); n != 16 {
+		t.Fatalf("%d visits after refused pushes, want 16", n)
+	}
+}
+
+// errorCode is data.<field>.code of a PocketBase error object.
+func errorCode(apiErr any, field string) any {
+	data, _ := apiErr.(map[string]any)["data"].(map[string]any)
+	f, _ := data[field].(map[string]any)
+	return f["code"]
+}
+
+// TestRejectedPayloadKeepsNoSecrets: a rejected mutation's payload is
+// stored and pulled without its password and token fields.
+func TestRejectedPayloadKeepsNoSecrets(t *testing.T) {
+	e := newEnv(t)
+	secret := "12345678aa"
+	status, res := e.call("rita", "POST", "/api/sync/push", map[string]any{"clientId": "ritaphone01", "mutations": []map[string]any{
+		{"id": 1, "op": "create", "collection": "users", "recordId": "u00000000000001",
+			"data": map[string]any{"email": "x@example.com", "password": secret, "passwordConfirm": secret}},
+		{"id": 2, "op": "update", "collection": "customers", "recordId": e.o.Customers["rita"].Id,
+			"data": map[string]any{"team": e.o.Teams["east"].Id, "oldPassword": secret, "tokenKey": secret}, "base": map[string]any{"password": secret}},
+	}})
+	if status != 200 || res["lastMutationId"] != 2.0 {
+		t.Fatalf("push: %d %v", status, res)
+	}
+	_, pulled := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone01", nil)
+	rejected, _ := json.Marshal(pulled["rejected"])
+	if len(pulled["rejected"].([]any)) != 2 || !strings.Contains(string(rejected), "x@example.com") || strings.Contains(string(rejected), secret) {
+		t.Fatalf("pulled rejections: %s", rejected)
+	}
+	var n int
+	if err := e.app.DB().NewQuery("SELECT COUNT(*) FROM _sync_mutations WHERE payload LIKE '%" + secret + "%'").Row(&n); err != nil || n != 0 {
+		t.Fatalf("%d stored payloads keep the password (%v)", n, err)
+	}
 }

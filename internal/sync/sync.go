@@ -154,12 +154,16 @@ func userKeys(app core.App, user *core.Record) (keys, error) {
 	return k, nil
 }
 
-// Register binds the sync routes, the change-log hooks, the poke and the
-// retention job to app.
+// Register binds the sync routes, the change-log hooks, the poke, the
+// retention job and the backup mark (epoch.go) to app.
 func Register(app core.App) {
 	p := newPoker(app)
 	bindChangeLog(app, p)
+	app.OnBackupCreate().BindFunc(markBackup)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if err := renewEpochIfRestored(se.App); err != nil {
+			return err
+		}
 		bindRoutes(se)
 		return se.Next()
 	})

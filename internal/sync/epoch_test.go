@@ -1,0 +1,130 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/base64"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/archive"
+
+	"rapport/hooks"
+	"rapport/internal/dbconn"
+	"rapport/internal/sync"
+)
+
+// TestCursorAheadResets: a cursor beyond the newest change the server holds
+// was not issued by it (a hand-made one, or one from before a restore):
+// reset: true, and the changes after the reset reach the device.
+func TestCursorAheadResets(t *testing.T) {
+	e := newEnv(t)
+	ahead := base64.RawURLEncoding.EncodeToString([]byte("1:99999999"))
+	status, res := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone01&cursor="+ahead, nil)
+	if status != 200 || res["reset"] != true || res["cursor"] == ahead || len(res["changes"].([]any)) == 0 {
+		t.Fatalf("pull with a cursor ahead of the log: %d reset=%v cursor=%v changes=%v", status, res["reset"], res["cursor"], res["changes"])
+	}
+	cursor := cursorAfter(t, e, "ritaphone01", ahead)
+
+	status, visit := e.call("rita", "POST", "/api/collections/visits/records", map[string]any{"customer": e.o.Customers["rita"].Id})
+	if status != 200 {
+		t.Fatalf("REST create: %d %v", status, visit)
+	}
+	_, res = e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone01&cursor="+cursor, nil)
+	changes := res["changes"].([]any)
+	if res["reset"] != false || len(changes) != 1 || changes[0].(map[string]any)["recordId"] != visit["id"] {
+		t.Fatalf("the change after the reset: reset=%v changes=%v", res["reset"], changes)
+	}
+}
+
+// TestOldCursorFormat: cursors issued before epochs ("1:<seq>") keep
+// working on a server that was never restored.
+func TestOldCursorFormat(t *testing.T) {
+	e := newEnv(t)
+	old := base64.RawURLEncoding.EncodeToString([]byte("1:" + strconv.FormatInt(lastSeq(t, e.app), 10)))
+	status, visit := e.call("rita", "POST", "/api/collections/visits/records", map[string]any{"customer": e.o.Customers["rita"].Id})
+	if status != 200 {
+		t.Fatalf("REST create: %d %v", status, visit)
+	}
+	status, res := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone01&cursor="+old, nil)
+	changes := res["changes"].([]any)
+	if status != 200 || res["reset"] != false || len(changes) != 1 || changes[0].(map[string]any)["recordId"] != visit["id"] {
+		t.Fatalf("pull with a pre-epoch cursor: %d reset=%v changes=%v", status, res["reset"], changes)
+	}
+}
+
+// TestRestoredBackupResets: after a PocketBase backup is restored, new
+// writes hand out again the seqs of the changes the restore lost. A device
+// whose cursor is from the lost history must reset, not skip the new
+// changes and keep the lost ones; a restart without a restore resets no one.
+func TestRestoredBackupResets(t *testing.T) {
+	e := newEnv(t)
+	acme := e.o.Customers["rita"].Id
+	rita := e.client("rita", "ritaphone01")
+	mustSync(t, rita)
+	if err := e.app.CreateBackup(context.Background(), "nightly.zip"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // lost by the restore
+		if status, res := e.call("rita", "POST", "/api/collections/visits/records", map[string]any{"customer": acme}); status != 200 {
+			t.Fatalf("REST create: %d %v", status, res)
+		}
+	}
+	mustSync(t, rita)
+	tablet := cursorAfter(t, e, "ritatablet1", "")
+
+	// the live database restarted: no reset
+	live := restart(t, e, e.app.DataDir())
+	if _, res := live.call("rita", "GET", "/api/sync/pull?clientId=ritatablet1&cursor="+tablet, nil); res["reset"] != false {
+		t.Fatal("a restart without a restore reset the device")
+	}
+
+	restored := t.TempDir()
+	if err := archive.Extract(filepath.Join(e.app.DataDir(), "backups", "nightly.zip"), restored); err != nil {
+		t.Fatal(err)
+	}
+	r := restart(t, e, restored)
+	for range 3 { // the log passes the devices' cursors again
+		if status, res := r.call("rita", "POST", "/api/collections/visits/records", map[string]any{"customer": acme}); status != 200 {
+			t.Fatalf("REST create after the restore: %d %v", status, res)
+		}
+	}
+	if lastSeq(t, r.app) <= lastSeq(t, e.app) {
+		t.Fatal("the restored log is not past the lost one: the test proves nothing")
+	}
+	if status, res := r.call("rita", "GET", "/api/sync/pull?clientId=ritatablet1&cursor="+tablet, nil); status != 200 || res["reset"] != true {
+		t.Fatalf("a cursor from before the restore: %d reset=%v", status, res["reset"])
+	}
+	rita.BaseURL = r.url
+	mustSync(t, rita)
+	r.converged("rita", rita)
+	fresh := cursorAfter(t, r, "ritatablet1", "")
+	if _, res := r.call("rita", "GET", "/api/sync/pull?clientId=ritatablet1&cursor="+fresh, nil); res["reset"] != false {
+		t.Fatal("a cursor issued after the restore was reset")
+	}
+}
+
+// restart serves a copy of the data dir dir, as the server starting on it.
+func restart(t *testing.T, e *env, dir string) *env {
+	t.Helper()
+	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env", DBConnect: dbconn.Connect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Cleanup)
+	hooks.Register(app)
+	sync.Register(app)
+	return serve(t, app, e.o)
+}
+
+// lastSeq is the last seq the change log handed out.
+func lastSeq(t *testing.T, app core.App) int64 {
+	t.Helper()
+	var seq int64
+	if err := app.DB().NewQuery("SELECT seq FROM sqlite_sequence WHERE name = '_sync_changes'").Row(&seq); err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
