@@ -203,7 +203,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	}
 	incurred, err := s.ParseDay(day)
 	if err != nil {
-		return violation.New("incurred_on", "validation_invalid_date", "%q is not a date (YYYY-MM-DD).", day)
+		return violation.New("incurred_on", dateInvalid, "incurred_on %s.", notADay(day))
 	}
 	today := s.Today(now)
 	if incurred.After(now.Add(time.Duration(s.FutureToleranceHours) * time.Hour)) {

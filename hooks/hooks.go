@@ -33,6 +33,7 @@ var (
 func Register(app core.App) {
 	org.Watch(app)
 	bindWritePipeline(app)
+	bindValues(app)
 	bindUsers(app)
 	bindTeams(app)
 	bindCustomers(app)

@@ -5,7 +5,9 @@ package org
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
+	_ "time/tzdata" // a valid zone loads on a machine without /usr/share/zoneinfo
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -67,12 +69,23 @@ func loadSettings(app core.App) (*Settings, error) {
 	if s.SyncRetentionDays == 0 {
 		s.SyncRetentionDays = 90
 	}
-	s.Location, err = time.LoadLocation(orDefault(r.GetString("timezone"), DefaultTimezone))
-	if err != nil {
+	tz := orDefault(r.GetString("timezone"), DefaultTimezone)
+	if s.Location, err = Zone(tz); err != nil {
+		// stored before writes were checked: say so rather than shift every day silently
+		app.Logger().Error("org_settings.timezone is not a time zone; days are counted in UTC", "timezone", tz, "error", err)
 		s.Location = time.UTC
 	}
 	_ = json.Unmarshal([]byte(r.GetString("followup_offsets")), &s.FollowupOffsets)
 	return s, nil
+}
+
+// Zone is the IANA time zone called name. "Local" (whatever zone the
+// server runs in) and "" (UTC, to time.LoadLocation) name no zone.
+func Zone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	return time.LoadLocation(name)
 }
 
 // Today is the current day (YYYY-MM-DD) in the org time zone.

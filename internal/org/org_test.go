@@ -1,6 +1,9 @@
 package org_test
 
 import (
+	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 
 	"rapport/internal/org"
@@ -34,5 +37,31 @@ func TestEditsTakeEffectAtOnce(t *testing.T) {
 	}
 	if tiers, _ := org.LoadTiers(app); org.TierFor(tiers, testkit.Yuan(400_000)) != "A" {
 		t.Fatal("tier policy edit not seen by the next read")
+	}
+}
+
+// Zone names an IANA zone; the server's own zone and "" are not one.
+func TestZone(t *testing.T) {
+	for _, name := range []string{"Asia/Shanghai", "Europe/Berlin", "UTC"} {
+		if z, err := org.Zone(name); err != nil || z.String() != name {
+			t.Errorf("Zone(%q) = %v, %v", name, z, err)
+		}
+	}
+	for _, name := range []string{"", "Local", "Mars/Olympus"} {
+		if _, err := org.Zone(name); err == nil {
+			t.Errorf("Zone(%q) accepted", name)
+		}
+	}
+}
+
+// The program carries the tz database, so a valid zone loads on a machine
+// without /usr/share/zoneinfo (a minimal container).
+func TestProgramCarriesTZData(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "rapport").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	if !slices.Contains(strings.Fields(string(out)), "time/tzdata") {
+		t.Error("rapport does not link time/tzdata")
 	}
 }

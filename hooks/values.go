@@ -1,0 +1,156 @@
+package hooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/org"
+	"rapport/internal/violation"
+)
+
+// dayPattern is the pattern the migrations give day fields (YYYY-MM-DD in
+// the org time zone), and only them. It checks the shape, not the calendar.
+const dayPattern = `^\d{4}-\d{2}-\d{2}$`
+
+// dateInvalid is the code of a date that does not exist: the one
+// PocketBase's validation library (ozzo-validation's Date rule) answers.
+const dateInvalid = "validation_date_invalid"
+
+// contactFields are the fields of a customers.contacts entry (domain.md).
+var contactFields = []string{"name", "title", "phone", "email", "birthday"}
+
+// Values the schema cannot check: days that exist, a time zone that
+// exists, contacts shaped as the spec says. They are checked after
+// PocketBase's own field validation, on every write path, when a save
+// writes them (a new record, or a value other than the stored one): a
+// value stored before a check existed does not block the jobs and cascades
+// that save its record for another reason.
+func bindValues(app core.App) {
+	app.OnRecordValidate().BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		r := e.Record
+		var old *core.Record
+		for _, f := range r.Collection().Fields {
+			check := valueCheck(r.Collection().Name, f)
+			if check == nil {
+				continue
+			}
+			name := f.GetName()
+			if !r.IsNew() {
+				if old == nil {
+					old = r.Original()
+				}
+				if r.GetString(name) == old.GetString(name) {
+					continue
+				}
+			}
+			if err := check(name, r.GetString(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// valueCheck is the check of field f of collection, or nil if its schema
+// says all there is.
+func valueCheck(collection string, f core.Field) func(field, value string) error {
+	switch name := f.GetName(); {
+	case isDayField(f):
+		return checkDay
+	case collection == "customers" && name == "contacts":
+		return checkContacts
+	case collection == "org_settings" && name == "timezone":
+		return checkTimezone
+	}
+	return nil
+}
+
+func isDayField(f core.Field) bool {
+	t, ok := f.(*core.TextField)
+	return ok && t.Pattern == dayPattern
+}
+
+// notADay explains why s is not a YYYY-MM-DD date that exists, or is ""
+// when it is one.
+func notADay(s string) string {
+	if _, err := time.Parse(org.DayLayout, s); err != nil {
+		return fmt.Sprintf("%q is not a date that exists: dates are YYYY-MM-DD, with a month from 01 to 12 and a day that month has", s)
+	}
+	return ""
+}
+
+func checkDay(field, day string) error {
+	if day == "" {
+		return nil // required or not: PocketBase's check
+	}
+	if msg := notADay(day); msg != "" {
+		return violation.New(field, dateInvalid, "%s %s.", field, msg)
+	}
+	return nil
+}
+
+func checkTimezone(field, name string) error {
+	if _, err := org.Zone(name); err != nil {
+		return violation.New(field, "invalid_timezone", "%q is not a time zone; use an IANA name such as Asia/Shanghai or Europe/Berlin.", name)
+	}
+	return nil
+}
+
+// checkContacts requires a list of objects whose known fields are text (or
+// null) and whose birthday is a date. Other keys are kept as sent: the
+// spec lets fields be added, and an app that adds one should not lose the
+// customer's edit.
+func checkContacts(field, raw string) error {
+	var v any
+	_ = json.Unmarshal([]byte(raw), &v) // PocketBase has checked that it is JSON
+	list, ok := v.([]any)
+	if !ok {
+		if v == nil || v == "" { // null, or an empty form field: no contacts
+			return nil
+		}
+		return violation.New(field, "invalid_contacts", "Contacts must be a list of contacts, [{name, title, phone, email, birthday}], not %s.", kindOf(v))
+	}
+	for i, c := range list {
+		contact, ok := c.(map[string]any)
+		if !ok {
+			return violation.New(field, "invalid_contacts", "Contact %d must be an object with name, title, phone, email and birthday, not %s.", i+1, kindOf(c))
+		}
+		for _, key := range contactFields {
+			value := contact[key]
+			s, isText := value.(string)
+			if value != nil && !isText {
+				return violation.New(field, "invalid_contacts", "Contact %d: %s must be text, not %s.", i+1, key, kindOf(value))
+			}
+			if key != "birthday" || s == "" {
+				continue
+			}
+			if msg := notADay(s); msg != "" {
+				return violation.New(field, dateInvalid, "Contact %d: birthday %s.", i+1, msg)
+			}
+		}
+	}
+	return nil
+}
+
+// kindOf names the JSON type of v for a message.
+func kindOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "text"
+	case float64:
+		return "a number"
+	case bool:
+		return "true or false"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return "null"
+}
