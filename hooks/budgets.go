@@ -44,7 +44,7 @@ func bindBudgets(app core.App) {
 			if err != nil {
 				return err
 			}
-			return violation.New("amount", "budget_below_committed", "Budget %q already has %s committed; its amount cannot go below that (you asked for %s).", b.GetString("name"), money(committed, s.Currency), money(amount, s.Currency))
+			return violation.New("amount", "budget_below_committed", "Budget %q already has %s committed; its amount cannot go below that (you asked for %s).", old.GetString("name"), money(committed, s.Currency), money(amount, s.Currency))
 		}
 		return e.Next()
 	}

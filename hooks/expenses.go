@@ -207,7 +207,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	}
 	today := s.Today(now)
 	if incurred.After(now.Add(time.Duration(s.FutureToleranceHours) * time.Hour)) {
-		return violation.New("incurred_on", "expense_in_future", "The expense date %s is in the future (today is %s); submit it on or after the day it was incurred.", day, today)
+		return violation.New("incurred_on", "expense_in_future", "The expense date %s is in the future: today is %s, and an expense may be dated at most %d hours ahead. Submit it on or after the day it was incurred.", day, today, s.FutureToleranceHours)
 	}
 	age := daysBetween(day, today)
 	if age > s.MaxAgeDays {

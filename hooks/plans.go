@@ -101,7 +101,7 @@ func planTransition(app core.App, p *core.Record) error {
 		if from == "approved" {
 			hint = " Only the budget of an approved plan can change (it then needs approval again)."
 		}
-		return violation.New(field, "locked", "Plan %q is %s, so its %s can no longer be changed.%s", p.GetString("title"), from, field, hint)
+		return violation.New(field, "locked", "Plan %q is %s, so its %s can no longer be changed.%s", old.GetString("title"), from, field, hint)
 	}
 
 	switch {

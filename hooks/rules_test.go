@@ -111,7 +111,7 @@ func TestExpenseRules(t *testing.T) {
 			ref(o, "x", mkExpense(t, o, plan, 100, map[string]any{"incurred_on": testkit.Day(-70)}))
 		}, Status: 400, Contains: []string{`"incurred_on":{"code":"expense_too_old"`, "70 days old", "within 60 days"}},
 		{Name: "expense_in_future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": testkit.Day(2)}),
-			Status: 400, Contains: []string{`"incurred_on":{"code":"expense_in_future"`, testkit.Day(0)}},
+			Status: 400, Contains: []string{`"incurred_on":{"code":"expense_in_future"`, testkit.Day(0), "at most 14 hours ahead"}},
 		{Name: "today is not in the future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": testkit.Day(0)}),
 			Status: 200},
 		{Name: "currency_mismatch", Setup: draftFor(1000, 100, map[string]any{"currency": "USD"}),
@@ -272,7 +272,7 @@ func TestTransitions(t *testing.T) {
 		{Name: "draft plan cannot close", As: "rita", Method: "PATCH", URL: planURL, Body: patch("closed"), Setup: planIn("draft"),
 			Status: 400, Contains: []string{`"code":"invalid_transition"`}},
 		{Name: "approved plan content is locked", As: "rita", Method: "PATCH", URL: planURL, Body: `{"title":"Other"}`, Setup: planIn("approved"),
-			Status: 400, Contains: []string{`"title":{"code":"locked"`}},
+			Status: 400, Contains: []string{`"title":{"code":"locked"`, `Plan \"Care for rita\" is approved`}, NotContains: []string{`Plan \"Other\"`}},
 		{Name: "approved plan budget change goes back for approval", As: "rita", Method: "PATCH", URL: planURL, Body: `{"budget":200000}`, Setup: planIn("approved"),
 			Status: 200, Contains: []string{`"status":"submitted"`, `"approved_budget":100000`, `"budget":200000`, `"approval_level":1`}},
 		{Name: "budget and title together stay locked", As: "rita", Method: "PATCH", URL: planURL, Body: `{"budget":200000,"title":"x"}`, Setup: planIn("approved"),
@@ -318,9 +318,9 @@ func TestTransitions(t *testing.T) {
 			}), Status: 400, Contains: []string{`"code":"locked"`, "1 approval decision"}},
 
 		// budgets
-		{Name: "budget_below_committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":9999}`,
+		{Name: "budget_below_committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":9999,"name":"Renamed"}`,
 			Setup:  then(expenseIn("submitted"), func(t testing.TB, o *testkit.Org) { ref(o, "b", o.Budget(t, "org", "stop", 1000)) }),
-			Status: 400, Contains: []string{`"amount":{"code":"budget_below_committed"`, "100.00 CNY committed", "99.99 CNY"}},
+			Status: 400, Contains: []string{`"amount":{"code":"budget_below_committed"`, `Budget \"org stop\"`, "100.00 CNY committed", "99.99 CNY"}},
 		{Name: "budget lowered to its committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":10000}`,
 			Setup: func(t testing.TB, o *testkit.Org) { ref(o, "b", o.Budget(t, "org", "stop", 1000)) }, Status: 200},
 		{Name: "budget period_start must start its period", As: "fay", Method: "POST", URL: "/api/collections/budgets/records",
