@@ -232,6 +232,25 @@ func TestApprovalsAreAppendOnlyForServerCode(t *testing.T) {
 	if ap.GetString("approver") != o.Users["mia"].Id || ap.GetInt("level") != 1 || !ap.GetBool("final") {
 		t.Errorf("server fields of the approval: %v", ap.PublicExport())
 	}
+
+	// Through the API: whoever sees the approval is told it is permanent,
+	// anyone else that there is no such record.
+	c := testkit.NewClient(t, o)
+	url := approvalURL + "/" + ap.Id
+	for _, as := range []string{"mia", "rita", "dana", "superuser"} {
+		if res := c.Do(as, "PATCH", url, `{"note":"changed my mind"}`); res.Status != 400 || res.Code("decision") != "locked" {
+			t.Errorf("%s edits the approval: %d %s", as, res.Status, res.Body)
+		}
+		if res := c.Do(as, "DELETE", url, nil); res.Status != 400 || res.Code("decision") != "locked" {
+			t.Errorf("%s deletes the approval: %d %s", as, res.Status, res.Body)
+		}
+	}
+	if res := c.Do("eve", "PATCH", url, `{"note":"x"}`); res.Status != 404 {
+		t.Errorf("eve, who cannot see it, edits the approval: %d %s", res.Status, res.Body)
+	}
+	if got := reload(t, app, "approvals", ap.Id); got.GetString("decision") != "reject" || got.GetString("note") != "" {
+		t.Errorf("the approval changed: %v", got.PublicExport())
+	}
 }
 
 // A request never stays with someone who left its chain: replacing a team's

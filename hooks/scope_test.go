@@ -123,6 +123,7 @@ var (
 	adminDeletes = "404 404 404 404 404 404 204 404 204"
 	staffWrites  = "404 404 404 404 404 200 200 404 200"
 	locked       = "403 403 403 403 403 403 403 403 400"
+	seenLocked   = "400 404 400 404 400 400 400 404 400" // locked, for whoever sees it
 	noAPI        = "403 403 403 403 403 403 403 403 403"
 )
 
@@ -160,8 +161,8 @@ func TestScopeMatrix(t *testing.T) {
 				return seedExpense(t, w.App, w.Refs["plan:rita"]).Id
 			}},
 		{collection: "approvals", list: []int{1, 0, 1, 1, 2, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
-			// decisions are history: superusers included (400 locked)
-			update: locked, updateBody: `{"note":"%s changed their mind"}`, del: locked},
+			// decisions are history: superusers included
+			update: seenLocked, updateBody: `{"note":"%s changed their mind"}`, del: seenLocked},
 		{collection: "budgets", list: []int{4, 3, 4, 3, 6, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create:     "400 400 400 400 400 200 200 400 200",
 			createBody: `{"name":"Q","scope":"org","period":"year","period_start":"` + year + `-01-01","amount":100,"on_exceed":"warn"}`,
