@@ -168,6 +168,28 @@ func hashReceipt(x *core.Record) error {
 	return nil
 }
 
+// checkCurrency fills in the org currency on a new expense and refuses
+// another one when written, so that a draft is not accepted only to fail
+// at submit. (Submit checks again: the org currency may have changed.)
+func checkCurrency(app core.App, x *core.Record) error {
+	if !x.IsNew() && x.GetString("currency") == x.Original().GetString("currency") {
+		return nil
+	}
+	s, err := org.LoadSettings(app)
+	if err != nil {
+		return err
+	}
+	setDefault(x, "currency", s.Currency)
+	if c := x.GetString("currency"); c != s.Currency {
+		return currencyMismatch(s.Currency, c)
+	}
+	return nil
+}
+
+func currencyMismatch(want, got string) error {
+	return violation.New("currency", "currency_mismatch", "Expenses are recorded in %s; this one is in %s. Enter the amount in %s.", want, got, want)
+}
+
 // submitExpense runs every submit-time policy check on x, computes its
 // flags, and routes it: auto-approved, or to its first approver.
 func submitExpense(app core.App, x *core.Record, now time.Time) error {
@@ -196,7 +218,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 		return violation.New("plan", "plan_not_approved", "Plan %q is %s; expenses can be submitted only against an approved plan. Get the plan approved first.", title, st)
 	}
 	if c := x.GetString("currency"); c != cur {
-		return violation.New("currency", "currency_mismatch", "Expenses are recorded in %s; this one is in %s. Enter the amount in %s.", cur, c, cur)
+		return currencyMismatch(cur, c)
 	}
 	if start, end := plan.GetString("period_start"), plan.GetString("period_end"); day < start || day > end {
 		return violation.New("incurred_on", "outside_plan_period", "The expense date %s is outside plan %q, which runs from %s to %s. Use a date in that period or another plan.", day, title, start, end)

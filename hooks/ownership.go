@@ -6,7 +6,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/actor"
-	"rapport/internal/org"
 	"rapport/internal/violation"
 )
 
@@ -96,17 +95,16 @@ func bindOwnership(app core.App) {
 	}
 	app.OnRecordCreateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
 		setDefault(e.Record, "status", "draft")
-		if e.Record.GetString("currency") == "" {
-			s, err := org.LoadSettings(e.App)
-			if err != nil {
-				return err
-			}
-			e.Record.Set("currency", s.Currency)
+		if err := checkCurrency(e.App, e.Record); err != nil {
+			return err
 		}
 		return deriveExpense(e)
 	})
 	app.OnRecordUpdateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
 		if err := onlyOwnerEdits(e.Record, "rep", "status", "decision_note"); err != nil {
+			return err
+		}
+		if err := checkCurrency(e.App, e.Record); err != nil {
 			return err
 		}
 		return deriveExpense(e)

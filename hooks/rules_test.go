@@ -114,8 +114,9 @@ func TestExpenseRules(t *testing.T) {
 			Status: 400, Contains: []string{`"incurred_on":{"code":"expense_in_future"`, testkit.Day(0), "at most 14 hours ahead"}},
 		{Name: "today is not in the future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": testkit.Day(0)}),
 			Status: 200},
-		{Name: "currency_mismatch", Setup: draftFor(1000, 100, map[string]any{"currency": "USD"}),
-			Status: 400, Contains: []string{`"currency":{"code":"currency_mismatch"`, "CNY"}},
+		{Name: "currency_mismatch after the org currency changed", Setup: then(draftFor(1000, 100), func(t testing.TB, o *testkit.Org) {
+			setOrg(t, o, map[string]any{"currency": "USD"})
+		}), Status: 400, Contains: []string{`"currency":{"code":"currency_mismatch"`, "recorded in USD; this one is in CNY"}},
 		{Name: "receipt_required", Setup: draftFor(1000, 300),
 			Status: 400, Contains: []string{`"receipt":{"code":"receipt_required"`, "200.00 CNY", "300.00 CNY"}},
 		{Name: "receipt hash is computed from the upload", Setup: then(draftFor(1000, 300), withReceipt("receipt R1")),
@@ -353,5 +354,37 @@ func TestCloseExpiredPlans(t *testing.T) {
 		if got := reload(t, app, "plans", r.Id).GetString("status"); got != want {
 			t.Errorf("plan ending %s: %s, want %s", r.GetString("period_end"), got, want)
 		}
+	}
+}
+
+// Another currency than the org's is refused when written, on a draft too,
+// not only at submit.
+func TestCurrencyIsCheckedWhenWritten(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	plan := mkPlan(t, o, "rita", "approved", 1000)
+	body := func(currency string) map[string]any {
+		return map[string]any{"plan": plan.Id, "category": "meal", "amount": 100, "incurred_on": testkit.Day(0), "currency": currency}
+	}
+	before, _ := app.CountRecords("expenses")
+	if res := c.Do("rita", "POST", "/api/collections/expenses/records", body("USD")); res.Status != 400 || res.Code("currency") != "currency_mismatch" {
+		t.Errorf("draft in USD: %d %s", res.Status, res.Body)
+	}
+	if after, _ := app.CountRecords("expenses"); after != before {
+		t.Errorf("the refused draft was written: %d expenses, want %d", after, before)
+	}
+	res := c.Do("rita", "POST", "/api/collections/expenses/records", body(""))
+	if res.Status != 200 || res.JSON()["currency"] != "CNY" {
+		t.Fatalf("draft without a currency: %d %s", res.Status, res.Body)
+	}
+	url := "/api/collections/expenses/records/" + res.JSON()["id"].(string)
+	if res := c.Do("rita", "PATCH", url, `{"currency":"EUR"}`); res.Status != 400 || res.Code("currency") != "currency_mismatch" {
+		t.Errorf("draft changed to EUR: %d %s", res.Status, res.Body)
+	}
+	// an expense written before the org changed currency still takes other edits
+	setOrg(t, o, map[string]any{"currency": "USD"})
+	if res := c.Do("rita", "PATCH", url, `{"description":"lunch"}`); res.Status != 200 {
+		t.Errorf("edit of a CNY draft after the switch to USD: %d %s", res.Status, res.Body)
 	}
 }
