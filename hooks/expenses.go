@@ -145,6 +145,9 @@ func reopenHint(status string) string {
 }
 
 func invalidTransition(kind, from, to, hint string) error {
+	if to == "" {
+		to = "no status"
+	}
 	return violation.New("status", "invalid_transition", "This %s cannot go from %s to %s: %s.", kind, from, to, hint)
 }
 

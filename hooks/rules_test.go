@@ -215,6 +215,8 @@ func TestTransitions(t *testing.T) {
 			Status: 200, Contains: []string{`"status":"paid"`, `"paid_at":"2`}},
 		{Name: "rep cannot pay", As: "rita", Method: "PATCH", URL: expenseURL, Body: patch("paid"), Setup: expenseIn("approved"),
 			Status: 400, Contains: []string{`"status":{"code":"invalid_transition"`, "only finance"}},
+		{Name: "status cleared", As: "rita", Method: "PATCH", URL: expenseURL, Body: `{"status":null}`, Setup: expenseIn("approved"),
+			Status: 400, Contains: []string{`"code":"invalid_transition"`, "from approved to no status"}},
 		{Name: "admin cannot pay", As: "ada", Method: "PATCH", URL: expenseURL, Body: patch("paid"), Setup: expenseIn("approved"),
 			Status: 400, Contains: []string{`"code":"invalid_transition"`}},
 		{Name: "finance cannot pay a submitted expense", As: "fay", Method: "PATCH", URL: expenseURL, Body: patch("paid"), Setup: expenseIn("submitted"),
