@@ -65,6 +65,28 @@ func lastMutationID(app core.App, clientID string) (int64, error) {
 	return last, err
 }
 
+// rebase lets an install marked by a restore (epoch.go) start over at id:
+// the restore lost the mutations it had acknowledged from last+1 to id-1,
+// and the app, which dropped them, can never send them again. It returns
+// the client's lastMutationId after the attempt: id-1 when rebased, else the
+// stored one (a concurrent push may have rebased or advanced it). Settling
+// a mutation clears the mark, so only a push right after the restore
+// rebases, never a reordered one later.
+func rebase(e *core.RequestEvent, clientID string, last, id int64) (int64, error) {
+	res, err := e.App.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:to}, rebase = 0
+		WHERE id = {:c} AND rebase = 1 AND last_mutation_id = {:last}`).
+		Bind(dbx.Params{"c": clientID, "to": id - 1, "last": last}).Execute()
+	if err != nil {
+		return last, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return lastMutationID(e.App, clientID)
+	}
+	e.App.Logger().Warn("sync: a restored backup lost mutations the install had pushed; it continues after them",
+		"client", clientID, "user", e.Auth.Id, "lostFrom", last+1, "lostTo", id-1)
+	return id - 1, nil
+}
+
 // expectNext checks, inside the mutation's transaction, that id is the
 // client's next mutation (a concurrent push of the same outbox may have
 // applied it already).
@@ -80,7 +102,8 @@ func expectNext(tx core.App, clientID string, id int64) error {
 }
 
 // settle stores the outcomes of ms (results[i] is ms[i]'s) in one
-// statement and advances the client's lastMutationId past them.
+// statement and advances the client's lastMutationId past them; the client
+// pushes in order again, so a restore's rebase mark goes.
 func settle(tx core.App, clientID string, ms []Mutation, results []Result) error {
 	now := time.Now().Unix()
 	params := dbx.Params{"c": clientID, "t": now}
@@ -107,7 +130,7 @@ func settle(tx core.App, clientID string, ms []Mutation, results []Result) error
 		return err
 	}
 	params["last"] = ms[len(ms)-1].ID
-	_, err = tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:last}, seen = {:t} WHERE id = {:c}`).
+	_, err = tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:last}, seen = {:t}, rebase = 0 WHERE id = {:c}`).
 		Bind(params).Execute()
 	return err
 }

@@ -16,6 +16,11 @@ import (
 // A restored database is told by a mark: a backup is taken with the row
 // ('restored', 1) in _sync_state, which the live database drops right
 // after. A server that starts with the mark runs on a restored backup.
+//
+// The restore also rolls back each install's lastMutationId, while the app
+// dropped the mutations acknowledged since: its next push starts past the
+// server's, which would answer out_of_order forever. So every install
+// known then is marked for one rebase (clients.go).
 
 // markBackup puts the restored mark into the backup being taken, and takes
 // it out of the live database once the backup is done.
@@ -33,8 +38,8 @@ func markBackup(e *core.BackupEvent) error {
 	return e.Next()
 }
 
-// renewEpochIfRestored starts a new epoch when the database carries the
-// restored mark.
+// renewEpochIfRestored starts a new epoch and marks every install for a
+// rebase when the database carries the restored mark.
 func renewEpochIfRestored(app core.App) error {
 	return app.RunInTransaction(func(tx core.App) error {
 		res, err := tx.DB().NewQuery(`DELETE FROM _sync_state WHERE key = 'restored'`).Execute()
@@ -44,7 +49,10 @@ func renewEpochIfRestored(app core.App) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		tx.Logger().Warn("sync: running on a restored backup; every device gets reset: true on its next pull")
+		tx.Logger().Warn("sync: running on a restored backup; every device gets reset: true on its next pull, and may push once past mutations the restore lost")
+		if _, err := tx.DB().NewQuery(`UPDATE _sync_clients SET rebase = 1`).Execute(); err != nil {
+			return err
+		}
 		return setState(tx, "epoch", rand.Int64())
 	})
 }

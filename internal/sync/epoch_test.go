@@ -3,8 +3,10 @@ package sync_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"path/filepath"
 	"strconv"
+	gosync "sync"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -103,6 +105,109 @@ func TestRestoredBackupResets(t *testing.T) {
 	fresh := cursorAfter(t, r, "ritatablet1", "")
 	if _, res := r.call("rita", "GET", "/api/sync/pull?clientId=ritatablet1&cursor="+fresh, nil); res["reset"] != false {
 		t.Fatal("a cursor issued after the restore was reset")
+	}
+}
+
+// TestRestoredBackupRebases: a restore rolls back each install's
+// lastMutationId, while the app already dropped the mutations acknowledged
+// since. An install known before the restore may start once past the lost
+// ids (also with concurrent copies of that push); then, and for installs
+// registered after the restore or never restored, a gap is 409.
+func TestRestoredBackupRebases(t *testing.T) {
+	e := newEnv(t)
+	acme := e.o.Customers["rita"].Id
+	push := func(e *env, client string, ids ...int) (int, map[string]any) {
+		t.Helper()
+		var muts []map[string]any
+		for _, id := range ids {
+			muts = append(muts, map[string]any{"id": id, "op": "create", "collection": "visits",
+				"recordId": fmt.Sprintf("v%s%07d", client[4:], id), "data": map[string]any{"customer": acme}})
+		}
+		return e.call("rita", "POST", "/api/sync/push", map[string]any{"clientId": client, "mutations": muts})
+	}
+	rita := e.client("rita", "ritaphone01")
+	rita.Create("visits", map[string]any{"customer": acme})
+	mustSync(t, rita)
+	for _, c := range []string{"ritawatch01", "ritapad0001"} {
+		if status, res := push(e, c, 1); status != 200 {
+			t.Fatalf("%s before the backup: %d %v", c, status, res)
+		}
+	}
+	if err := e.app.CreateBackup(context.Background(), "nightly.zip"); err != nil {
+		t.Fatal(err)
+	}
+	// acknowledged, then lost by the restore
+	rita.Create("visits", map[string]any{"customer": acme})
+	rita.Create("visits", map[string]any{"customer": acme})
+	mustSync(t, rita)
+	if status, res := push(e, "ritapad0001", 2, 3); status != 200 {
+		t.Fatalf("pad after the backup: %d %v", status, res)
+	}
+
+	// a restart without a restore rebases no one
+	live := restart(t, e, e.app.DataDir())
+	if status, res := push(live, "ritapad0001", 5); status != 409 || res["expected"].(float64) != 4 {
+		t.Fatalf("a gap after a restart without a restore: %d %v", status, res)
+	}
+
+	restored := t.TempDir()
+	if err := archive.Extract(filepath.Join(e.app.DataDir(), "backups", "nightly.zip"), restored); err != nil {
+		t.Fatal(err)
+	}
+	r := restart(t, e, restored)
+
+	// the phone goes on from id 4: ids 2 and 3 are gone
+	rita.BaseURL = r.url
+	v := rita.Create("visits", map[string]any{"customer": acme})
+	mustSync(t, rita)
+	if out := rita.Outcomes()[4]; out.Status != "applied" || out.Replayed || rita.Pending() != 0 {
+		t.Fatalf("the first push after the restore: %+v, %d pending", out, rita.Pending())
+	}
+	if _, err := r.app.FindRecordById("visits", v); err != nil {
+		t.Fatalf("the visit pushed after the restore: %v", err)
+	}
+	r.converged("rita", rita)
+	// the rebase is spent: a second jump is out of order
+	if status, res := push(r, "ritaphone01", 6); status != 409 || res["code"] != "out_of_order" || res["expected"].(float64) != 5 {
+		t.Fatalf("a second jump: %d %v", status, res)
+	}
+
+	// three copies of the pad's first push at once: each mutation runs once
+	var wg gosync.WaitGroup
+	fresh := map[float64]int{}
+	for range 3 {
+		wg.Go(func() {
+			status, res := push(r, "ritapad0001", 4, 5, 6, 7, 8)
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if status != 200 || res["lastMutationId"].(float64) != 8 {
+				t.Errorf("concurrent first pushes: %d %v", status, res)
+				return
+			}
+			for _, x := range res["results"].([]any) {
+				if x := x.(map[string]any); x["replayed"] != true && x["status"] == "applied" {
+					fresh[x["id"].(float64)]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for id := 4; id <= 8; id++ {
+		if fresh[float64(id)] != 1 {
+			t.Errorf("pad mutation %d ran %d times", id, fresh[float64(id)])
+		}
+	}
+
+	// pushed in order first: the mark is gone
+	if status, res := push(r, "ritawatch01", 2); status != 200 {
+		t.Fatalf("watch in order: %d %v", status, res)
+	}
+	if status, res := push(r, "ritawatch01", 4); status != 409 || res["expected"].(float64) != 3 {
+		t.Fatalf("a gap after an in-order push: %d %v", status, res)
+	}
+	// registered after the restore: strict
+	if status, res := push(r, "ritatablet1", 3); status != 409 || res["expected"].(float64) != 1 {
+		t.Fatalf("a new install's gap: %d %v", status, res)
 	}
 }
 

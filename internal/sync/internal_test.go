@@ -79,3 +79,22 @@ func TestCreateCheckFailureIsNotADenial(t *testing.T) {
 		t.Fatalf("closed database: %v %v, want a transient error", ok, err)
 	}
 }
+
+// Two pushes of a restored install that both read its lastMutationId before
+// either rebased: one rebases, the other sees where it went; the mark is
+// spent.
+func TestRebaseOnce(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	_, err := app.DB().NewQuery(`INSERT INTO _sync_clients (id, user, last_mutation_id, created, seen, rebase)
+		VALUES ('ritaphone01', {:u}, 1, 0, 0, 1)`).Bind(dbx.Params{"u": o.Users["rita"].Id}).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &core.RequestEvent{App: app, Auth: o.Users["rita"]}
+	for i, step := range []struct{ last, id, want int64 }{{1, 5, 4}, {1, 5, 4}, {4, 9, 4}} {
+		if got, err := rebase(e, "ritaphone01", step.last, step.id); got != step.want || err != nil {
+			t.Errorf("rebase %d from %d to %d: %d %v, want %d", i+1, step.last, step.id, got, err, step.want)
+		}
+	}
+}

@@ -138,6 +138,13 @@ func push(e *core.RequestEvent) error {
 			continue
 		}
 		if m.ID > last+1 {
+			was := last
+			if last, err = rebase(e, req.ClientID, last, m.ID); err != nil {
+				return err
+			}
+			if last != was {
+				continue // rebased, or another push moved on: m again
+			}
 			res.Code, res.Expected = "out_of_order", last+1
 			res.Message = "Mutation " + itoa(m.ID) + " arrived before " + itoa(last+1) + "; push the outbox in order from " + itoa(last+1) + "."
 			return finish(http.StatusConflict)
