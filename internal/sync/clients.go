@@ -23,13 +23,32 @@ var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{10,64}$`)
 func bindRoutes(se *core.ServeEvent) {
 	g := se.Router.Group("/api/sync")
 	g.Bind(apis.RequireAuth("users"))
+	g.BindFunc(retryable)
 	g.POST("/push", push).Bind(apis.BodyLimit(maxPushBytes))
 	g.GET("/pull", pull)
 	g.DELETE("/rejected/{clientId}/{id}", dismiss)
 }
 
+// retryable answers the errors the handlers did not shape themselves (a
+// busy or failing database) 503 with Retry-After, not PocketBase's generic
+// 400: every sync request is safe to repeat, and an app told 400 would give
+// up on work it only has to send again.
+func retryable(e *core.RequestEvent) error {
+	err := e.Next()
+	var apiErr *router.ApiError
+	if err == nil || errors.As(err, &apiErr) || errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	e.App.Logger().Warn("sync: request failed, answered 503", "path", e.Request.URL.Path, "error", err)
+	e.Response.Header().Set("Retry-After", "1")
+	return router.NewApiError(http.StatusServiceUnavailable, "The server is busy; retry shortly.", nil)
+}
+
 // bindClient registers clientID to the caller on first use and returns its
-// lastMutationId; a client registered to someone else is refused.
+// lastMutationId; a client registered to someone else is refused. On a
+// database that was ever restored (it has an epoch, epoch.go), a new row is
+// marked for a rebase: it may be an install registered after the backup,
+// whose acknowledged mutations the restore lost with its row.
 func bindClient(e *core.RequestEvent, clientID string) (int64, error) {
 	if !clientIDPattern.MatchString(clientID) {
 		return 0, e.BadRequestError("clientId must be 10 to 64 characters among A-Z, a-z, 0-9, _ and -.", nil)
@@ -43,7 +62,8 @@ func bindClient(e *core.RequestEvent, clientID string) (int64, error) {
 	err := load()
 	if errors.Is(err, sql.ErrNoRows) {
 		now := time.Now().Unix()
-		_, err = e.App.DB().NewQuery(`INSERT INTO _sync_clients (id, user, created, seen) VALUES ({:id}, {:u}, {:t}, {:t})
+		_, err = e.App.DB().NewQuery(`INSERT INTO _sync_clients (id, user, created, seen, rebase)
+			VALUES ({:id}, {:u}, {:t}, {:t}, EXISTS (SELECT 1 FROM _sync_state WHERE key = 'epoch'))
 			ON CONFLICT (id) DO NOTHING`).Bind(dbx.Params{"id": clientID, "u": e.Auth.Id, "t": now}).Execute()
 		if err == nil {
 			err = load()

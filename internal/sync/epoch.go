@@ -20,7 +20,9 @@ import (
 // The restore also rolls back each install's lastMutationId, while the app
 // dropped the mutations acknowledged since: its next push starts past the
 // server's, which would answer out_of_order forever. So every install
-// known then is marked for one rebase (clients.go).
+// known then is marked for one rebase (clients.go), and so is every install
+// the restored database meets for the first time: it may have registered
+// after the backup.
 
 // markBackup puts the restored mark into the backup being taken, and takes
 // it out of the live database once the backup is done.

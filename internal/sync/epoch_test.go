@@ -110,9 +110,10 @@ func TestRestoredBackupResets(t *testing.T) {
 
 // TestRestoredBackupRebases: a restore rolls back each install's
 // lastMutationId, while the app already dropped the mutations acknowledged
-// since. An install known before the restore may start once past the lost
-// ids (also with concurrent copies of that push); then, and for installs
-// registered after the restore or never restored, a gap is 409.
+// since. An install known before the restore, or registered after the
+// backup (the restore lost its row), may start once past the lost ids (also
+// with concurrent copies of that push); then, and on a database never
+// restored, a gap is 409.
 func TestRestoredBackupRebases(t *testing.T) {
 	e := newEnv(t)
 	acme := e.o.Customers["rita"].Id
@@ -143,11 +144,17 @@ func TestRestoredBackupRebases(t *testing.T) {
 	if status, res := push(e, "ritapad0001", 2, 3); status != 200 {
 		t.Fatalf("pad after the backup: %d %v", status, res)
 	}
+	if status, res := push(e, "ritatablet1", 1, 2); status != 200 {
+		t.Fatalf("tablet registered after the backup: %d %v", status, res)
+	}
 
 	// a restart without a restore rebases no one
 	live := restart(t, e, e.app.DataDir())
 	if status, res := push(live, "ritapad0001", 5); status != 409 || res["expected"].(float64) != 4 {
 		t.Fatalf("a gap after a restart without a restore: %d %v", status, res)
+	}
+	if status, res := push(live, "ritawatch02", 2); status != 409 || res["expected"].(float64) != 1 {
+		t.Fatalf("a new install's gap on a database never restored: %d %v", status, res)
 	}
 
 	restored := t.TempDir()
@@ -205,9 +212,13 @@ func TestRestoredBackupRebases(t *testing.T) {
 	if status, res := push(r, "ritawatch01", 4); status != 409 || res["expected"].(float64) != 3 {
 		t.Fatalf("a gap after an in-order push: %d %v", status, res)
 	}
-	// registered after the restore: strict
-	if status, res := push(r, "ritatablet1", 3); status != 409 || res["expected"].(float64) != 1 {
-		t.Fatalf("a new install's gap: %d %v", status, res)
+	// registered after the backup: unknown to the restored database, it
+	// goes on from id 3 once, then strict
+	if status, res := push(r, "ritatablet1", 3); status != 200 || res["lastMutationId"].(float64) != 3 {
+		t.Fatalf("an install the restore forgot: %d %v", status, res)
+	}
+	if status, res := push(r, "ritatablet1", 5); status != 409 || res["expected"].(float64) != 4 {
+		t.Fatalf("its second jump: %d %v", status, res)
 	}
 }
 

@@ -166,3 +166,27 @@ func TestTransientFailure(t *testing.T) {
 		t.Fatalf("%d visits after the retry, want 5", n)
 	}
 }
+
+// TestBusyOnFirstContact: a database error outside a mutation (here, when a
+// new install registers) is 503 with Retry-After, so the app retries, and
+// the retry works.
+func TestBusyOnFirstContact(t *testing.T) {
+	e := newEnv(t)
+	failing := `CREATE TRIGGER busy BEFORE INSERT ON _sync_clients BEGIN SELECT RAISE(ABORT, 'database is locked'); END`
+	if _, err := e.app.DB().NewQuery(failing).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	push := map[string]any{"clientId": "ritaphone09", "mutations": []any{}}
+	if status, res := e.call("rita", "POST", "/api/sync/push", push); status != 503 || e.header.Get("Retry-After") == "" {
+		t.Fatalf("first push on a busy database: %d %v", status, res)
+	}
+	if status, res := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone09", nil); status != 503 || e.header.Get("Retry-After") == "" {
+		t.Fatalf("first pull on a busy database: %d %v", status, res)
+	}
+	if _, err := e.app.DB().NewQuery(`DROP TRIGGER busy`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if status, res := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone09", nil); status != 200 {
+		t.Fatalf("the retry: %d %v", status, res)
+	}
+}
