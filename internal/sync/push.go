@@ -457,23 +457,29 @@ func createAllowed(tx core.App, info *core.RequestInfo, coll *core.Collection, r
 // client's base, and returns their names.
 func conflicts(r *core.Record, data, base map[string]any) []string {
 	var fields []string
-	for f, sent := range data {
-		b, ok := base[f]
-		if !ok || r.Collection().Fields.GetByName(f) == nil {
+	for name, sent := range data {
+		b, ok := base[name]
+		field := r.Collection().Fields.GetByName(name)
+		if !ok || field == nil {
 			continue
 		}
-		current := r.Get(f)
-		if sameJSON(current, b) || sameJSON(current, sent) {
+		current := r.Get(name)
+		if holds(r, field, current, b) || holds(r, field, current, sent) {
 			continue
 		}
-		fields = append(fields, f)
-		delete(data, f)
+		fields = append(fields, name)
+		delete(data, name)
 	}
 	return fields
 }
 
-func sameJSON(a, b any) bool {
-	return canonical(a) == canonical(b)
+// holds tells whether current is the client's value v read as the field
+// reads input: "4" is 4, and a date in another layout the same instant.
+func holds(r *core.Record, field core.Field, current, v any) bool {
+	if prepared, err := field.PrepareValue(r, v); err == nil {
+		v = prepared
+	}
+	return canonical(current) == canonical(v)
 }
 
 func canonical(v any) string {

@@ -188,6 +188,30 @@ func TestPushConflict(t *testing.T) {
 	}
 }
 
+// TestPushBaseReadAsInput: a base is compared as the field reads input, so
+// an app holding "4" for a number or another date layout is no conflict.
+func TestPushBaseReadAsInput(t *testing.T) {
+	e := newEnv(t)
+	status, v := e.call("rita", "POST", "/api/collections/visits/records", map[string]any{
+		"customer": e.o.Customers["rita"].Id, "satisfaction": 4, "started_at": "2026-11-20 09:00:00.000Z"})
+	if status != 200 {
+		t.Fatalf("REST create: %d %v", status, v)
+	}
+	status, res := e.call("rita", "POST", "/api/sync/push", map[string]any{"clientId": "ritaphone01", "mutations": []any{
+		map[string]any{"id": 1, "op": "update", "collection": "visits", "recordId": v["id"],
+			"base": map[string]any{"satisfaction": "4", "started_at": "2026-11-20T09:00:00Z"},
+			"data": map[string]any{"satisfaction": 5, "started_at": "2026-11-20T10:00:00Z"}},
+	}})
+	r := res["results"].([]any)[0].(map[string]any)
+	if status != 200 || r["status"] != "applied" {
+		t.Fatalf("an update whose base differs only in form: %d %v", status, r)
+	}
+	saved, _ := e.app.FindRecordById("visits", v["id"].(string))
+	if saved.GetInt("satisfaction") != 5 || saved.GetDateTime("started_at").Time().Hour() != 10 {
+		t.Fatalf("after the update: satisfaction %d started_at %v", saved.GetInt("satisfaction"), saved.GetDateTime("started_at"))
+	}
+}
+
 func TestPushLimits(t *testing.T) {
 	e := newEnv(t)
 	acme := e.o.Customers["rita"].Id
