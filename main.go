@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+	"github.com/spf13/cobra"
 
 	"rapport/hooks"
 	"rapport/internal/audit"
@@ -54,9 +55,9 @@ func main() {
 
 	hooks.Register(app)
 	sync.Register(app)
-	app.RootCmd.AddCommand(audit.Command(app))
-	app.RootCmd.AddCommand(bench.Command())
-	app.RootCmd.AddCommand(demo.Command(app))
+	app.RootCmd.AddCommand(exitOnError(audit.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(bench.Command()))
+	app.RootCmd.AddCommand(exitOnError(demo.Command(app)))
 
 	// Static web from pb_public/ (relative to where the server runs).
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
@@ -69,4 +70,22 @@ func main() {
 	if err := app.Start(); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// exitOnError makes cmd and its subcommands exit with status 1 when they
+// fail: PocketBase's Start ignores a command's error, and whoever runs
+// `audit verify` from cron or CI reads the status.
+func exitOnError(cmd *cobra.Command) *cobra.Command {
+	for _, c := range append(cmd.Commands(), cmd) {
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if err := run(c, args); err != nil {
+					c.PrintErrln("Error:", err)
+					os.Exit(1)
+				}
+				return nil
+			}
+		}
+	}
+	return cmd
 }

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/tests"
@@ -50,5 +54,40 @@ func TestBackupRestoresEveryRecord(t *testing.T) {
 		if n, err := copyApp.CountRecords(c); err != nil || n != want[c] {
 			t.Errorf("%s: restored %d records (err %v), want %d", c, n, err, want[c])
 		}
+	}
+}
+
+// `rapport audit verify` exits 1 on a broken chain, so that a cron job or CI
+// reading the status notices (PocketBase ignores a command's error). The
+// test runs main in a child process of the test binary.
+func TestAuditVerifyExitStatus(t *testing.T) {
+	if dir := os.Getenv("RAPPORT_TEST_MAIN_DIR"); dir != "" {
+		os.Args = []string{"rapport", "audit", "verify", "--dir", dir}
+		main()
+		return
+	}
+	app := testkit.NewApp(t)
+	testkit.NewOrg(t, app)
+	verify := func() (int, string) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestAuditVerifyExitStatus$")
+		cmd.Env = append(os.Environ(), "RAPPORT_TEST_MAIN_DIR="+app.DataDir())
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode(), string(out)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if status, out := verify(); status != 0 || !strings.Contains(out, "audit chain OK") {
+		t.Fatalf("an intact chain: exit %d\n%s", status, out)
+	}
+	if _, err := app.DB().NewQuery(`DELETE FROM audit_log WHERE seq = 2`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if status, out := verify(); status != 1 || !strings.Contains(out, "broken at seq 3") {
+		t.Fatalf("an entry deleted: exit %d\n%s", status, out)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -104,9 +106,8 @@ func Append(app core.App, e Entry) error {
 	if changes, err = canonical(changes); err != nil {
 		return err
 	}
-	var last row
-	err = app.DB().Select("seq", "hash").From("audit_log").OrderBy("seq DESC").Limit(1).One(&last)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	last, err := newest(app)
+	if err != nil {
 		return err
 	}
 	now := types.NowDateTime().String()
@@ -125,6 +126,16 @@ func Append(app core.App, e Entry) error {
 		"prev_hash": r.PrevHash, "hash": r.Hash,
 	}).Execute()
 	return err
+}
+
+// newest is the last entry's seq and hash (zero when the log is empty).
+func newest(app core.App) (row, error) {
+	var last row
+	err := app.DB().Select("seq", "hash").From("audit_log").OrderBy("seq DESC").Limit(1).One(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return last, err
 }
 
 // insertSQL is fixed text, so that its prepared statement is reused.
@@ -179,21 +190,61 @@ func Verify(app core.App) (int, error) {
 	}
 }
 
-// Command is `audit verify`: it exits non-zero naming the first broken entry.
+// CheckAnchor checks that the entry seq still holds hash, as recorded from
+// an earlier verify: the chain alone cannot show entries deleted from its
+// end, nor a chain rewritten whole with fresh hashes.
+func CheckAnchor(app core.App, seq int64, hash string) error {
+	var stored string
+	err := app.DB().NewQuery(`SELECT hash FROM audit_log WHERE seq = {:seq}`).Bind(dbx.Params{"seq": seq}).Row(&stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return &BrokenError{seq, "", "the anchored entry is gone: entries were deleted from the end of the log"}
+	case err != nil:
+		return err
+	case stored != hash:
+		return &BrokenError{seq, "", "the hash differs from the anchor: the log was rewritten"}
+	}
+	return nil
+}
+
+// Command is `audit verify`: it exits non-zero naming the first broken
+// entry, and prints the head to keep as the next run's --anchor.
 func Command(app core.App) *cobra.Command {
-	cmd := &cobra.Command{Use: "audit", Short: "Audit log tools"}
-	cmd.AddCommand(&cobra.Command{
-		Use:          "verify",
-		Short:        "Verify the audit log hash chain",
+	var anchor string
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Verify the audit log hash chain",
+		Long: `Walks the audit log's hash chain and names the first altered or missing entry.
+It prints the newest entry as seq:hash; keep that where the database's admins
+cannot write, and pass it as --anchor later to also catch entries deleted from
+the end of the log or a chain rewritten whole.`,
+		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			n, err := Verify(app)
 			if err != nil {
 				return err
 			}
-			cmd.Printf("audit chain OK: %d entries\n", n)
+			if anchor != "" {
+				seqText, hash, _ := strings.Cut(anchor, ":")
+				seq, err := strconv.ParseInt(seqText, 10, 64)
+				if err != nil || hash == "" {
+					return errors.New("--anchor takes seq:hash, as printed by an earlier verify")
+				}
+				if err := CheckAnchor(app, seq, hash); err != nil {
+					return err
+				}
+			}
+			head, err := newest(app)
+			if err != nil {
+				return err
+			}
+			cmd.Printf("audit chain OK: %d entries; head %d:%s\n", n, head.Seq, head.Hash)
 			return nil
 		},
-	})
+	}
+	verify.Flags().StringVar(&anchor, "anchor", "", "seq:hash printed by an earlier verify, which the log must still hold")
+	cmd := &cobra.Command{Use: "audit", Short: "Audit log tools"}
+	cmd.AddCommand(verify)
 	return cmd
 }

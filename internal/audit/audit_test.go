@@ -12,18 +12,41 @@ import (
 func TestVerifyCommand(t *testing.T) {
 	app := testkit.NewApp(t)
 	testkit.NewOrg(t, app)
-	run := func() (string, error) {
+	run := func(args ...string) (string, error) {
 		cmd := audit.Command(app)
 		var out bytes.Buffer
 		cmd.SetOut(&out)
 		cmd.SetErr(&out)
-		cmd.SetArgs([]string{"verify"})
+		cmd.SetArgs(append([]string{"verify"}, args...))
 		err := cmd.Execute()
 		return out.String(), err
 	}
-	if out, err := run(); err != nil || !strings.Contains(out, "audit chain OK") {
+	out, err := run()
+	if err != nil || !strings.Contains(out, "audit chain OK") {
 		t.Fatalf("clean chain: %q %v", out, err)
 	}
+	_, anchor, _ := strings.Cut(strings.TrimSpace(out), "head ")
+	if out, err := run("--anchor", anchor); err != nil {
+		t.Fatalf("the head as anchor: %q %v", out, err)
+	}
+
+	// the newest entry deleted: the chain still holds, the anchor does not
+	if _, err := app.DB().NewQuery(`DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(); err != nil {
+		t.Fatalf("a shorter chain verifies on its own: %v", err)
+	}
+	if _, err := run("--anchor", anchor); err == nil || !strings.Contains(err.Error(), "deleted from the end") {
+		t.Fatalf("the anchored entry deleted: %v", err)
+	}
+	if _, err := run("--anchor", "1:0123abcd"); err == nil || !strings.Contains(err.Error(), "rewritten") {
+		t.Fatalf("an anchor whose hash differs: %v", err)
+	}
+	if _, err := run("--anchor", "twelve"); err == nil || !strings.Contains(err.Error(), "seq:hash") {
+		t.Fatalf("a malformed anchor: %v", err)
+	}
+
 	if _, err := app.DB().NewQuery(`UPDATE audit_log SET actor_superuser = 'me' WHERE seq = 2`).Execute(); err != nil {
 		t.Fatal(err)
 	}

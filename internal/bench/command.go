@@ -38,9 +38,7 @@ missed target.`,
 			}
 			rep, err := Run(cfg)
 			if err != nil {
-				// PocketBase ignores the commands' errors: exit non-zero here
-				fmt.Fprintln(os.Stderr, "bench:", err)
-				os.Exit(1)
+				return err
 			}
 			if asJSON {
 				return rep.WriteJSON(cmd.OutOrStdout())
