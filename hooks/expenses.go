@@ -238,7 +238,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	if age > s.MaxAgeDays {
 		return violation.New("incurred_on", "expense_too_old", "This expense is %d days old; expenses must be submitted within %d days of the date they were incurred. Ask finance how to claim it.", age, s.MaxAgeDays)
 	}
-	if amount > s.ReceiptRequiredOver && x.GetString("receipt") == "" {
+	if amount > s.ReceiptRequiredOver && x.GetString("receipt") == "" && len(x.GetUnsavedFiles("receipt")) == 0 { // stored, or uploaded by this write
 		return violation.New("receipt", "receipt_required", "Expenses over %s need a receipt; this one is %s. Attach a photo or PDF of the receipt and submit again.", money(s.ReceiptRequiredOver, cur), money(amount, cur))
 	}
 	if sha := x.GetString("receipt_sha256"); sha != "" {

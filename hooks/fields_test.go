@@ -478,6 +478,32 @@ func TestProtectedFiles(t *testing.T) {
 	}
 }
 
+// A receipt uploaded by the write that submits counts: on create, and
+// replacing the draft's receipt.
+func TestReceiptUploadedWithTheSubmit(t *testing.T) {
+	app := testkit.NewApp(t)
+	w := seedScope(t, app)
+	c := testkit.NewClient(t, w.Org)
+	plan := planOf(t, w, "rita", "approved")
+	pdf := func(n int) map[string]testkit.File {
+		return map[string]testkit.File{"receipt": {Name: "receipt.pdf", Content: fmt.Appendf(nil, "%%PDF-1.4\n%% receipt %d\n", n)}}
+	}
+	res := c.Upload("rita", "POST", "/api/collections/expenses/records", map[string]string{"plan": plan, "category": "meal",
+		"amount": "25000", "incurred_on": testkit.Day(0), "status": "submitted"}, pdf(1))
+	if res.Status != 200 || res.JSON()["status"] != "submitted" || res.JSON()["receipt"] == "" {
+		t.Fatalf("create + submit with a receipt: %d %s", res.Status, res.Body)
+	}
+	res = c.Upload("rita", "POST", "/api/collections/expenses/records", map[string]string{"plan": plan, "category": "meal",
+		"amount": "25000", "incurred_on": testkit.Day(0)}, pdf(2))
+	if res.Status != 200 {
+		t.Fatalf("a draft with a receipt: %d %s", res.Status, res.Body)
+	}
+	res = c.Upload("rita", "PATCH", "/api/collections/expenses/records/"+res.JSON()["id"].(string), map[string]string{"status": "submitted"}, pdf(3))
+	if res.Status != 200 || res.JSON()["status"] != "submitted" {
+		t.Fatalf("the receipt replaced with the submit: %d %s", res.Status, res.Body)
+	}
+}
+
 func pngBytes(t testing.TB) []byte {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 300, 200))); err != nil {
