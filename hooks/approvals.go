@@ -231,6 +231,11 @@ func decide(e *core.RecordEvent) error {
 			r.Set("approval_level", level+1)
 			break
 		}
+		if t.field == "plan" {
+			if err := belowCommitted(e.App, r, r.GetInt("approved_budget"), "Reject this budget change, or have the owner ask for at least that."); err != nil {
+				return err
+			}
+		}
 		r.Set("status", "approved")
 		r.Set("approver", "")
 		r.Set("approved_at", now)

@@ -89,6 +89,9 @@ func planTransition(app core.App, p *core.Record) error {
 	if len(changed) > 0 && from != "draft" {
 		others := slices.DeleteFunc(slices.Clone(changed), func(f string) bool { return f == "budget" })
 		if from == "approved" && len(others) == 0 && (to == from || to == "submitted") && isOwner {
+			if err := belowCommitted(app, p, old.GetInt("budget"), "Ask for at least that."); err != nil {
+				return err
+			}
 			// A new budget needs approval; the approved one stays in force.
 			p.Set("status", "submitted")
 			return routeSubmit(app, p, p.GetString("owner"))
@@ -122,6 +125,24 @@ func planTransition(app core.App, p *core.Record) error {
 		}
 	}
 	return invalidTransition("plan", from, to, planHint(from, to))
+}
+
+// belowCommitted refuses to lower plan p's budget from `from` to below what
+// its expenses already committed, as budget_below_committed does for
+// budgets: asked by the owner, or granted by an approver after more was
+// committed meanwhile. Raising an overspent plan's budget
+// (plan_on_exceed = warn) stays possible.
+func belowCommitted(app core.App, p *core.Record, from int, hint string) error {
+	to, committed := p.GetInt("budget"), p.GetInt("committed")
+	if to >= from || to >= committed {
+		return nil
+	}
+	s, err := org.LoadSettings(app)
+	if err != nil {
+		return err
+	}
+	return violation.New("budget", "budget_below_committed", "Plan %q already has %s committed; its budget cannot go below that (%s asked). %s",
+		p.Original().GetString("title"), money(int64(committed), s.Currency), money(int64(to), s.Currency), hint)
 }
 
 func planHint(from, to string) string {

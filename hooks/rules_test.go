@@ -278,6 +278,21 @@ func TestTransitions(t *testing.T) {
 			Status: 400, Contains: []string{`"title":{"code":"locked"`, `Plan \"Care for rita\" is approved`}, NotContains: []string{`Plan \"Other\"`}},
 		{Name: "approved plan budget change goes back for approval", As: "rita", Method: "PATCH", URL: planURL, Body: `{"budget":200000}`, Setup: planIn("approved"),
 			Status: 200, Contains: []string{`"status":"submitted"`, `"approved_budget":100000`, `"budget":200000`, `"approval_level":1`}},
+		{Name: "plan budget cut below committed", As: "rita", Method: "PATCH", URL: planURL, Body: `{"budget":5000}`, Setup: expenseIn("submitted"),
+			Status: 400, Contains: []string{`"budget":{"code":"budget_below_committed"`, `Plan \"Care for rita\" already has 100.00 CNY committed`, "50.00 CNY asked"}},
+		{Name: "plan budget cut to its committed", As: "rita", Method: "PATCH", URL: planURL, Body: `{"budget":10000}`, Setup: expenseIn("submitted"),
+			Status: 200, Contains: []string{`"status":"submitted"`, `"budget":10000`}},
+		{Name: "approving a plan budget below what was committed meanwhile", As: "mia", Method: "POST", URL: approvalURL, Body: `{"plan":"{p}","decision":"approve"}`,
+			Setup: then(expenseIn("submitted"), func(t testing.TB, o *testkit.Org) {
+				p := reload(t, o.App, "plans", o.Refs["p"])
+				p.Set("budget", testkit.Yuan(150))
+				if err := testkit.Save(o.App, o.Users["rita"], p); err != nil {
+					t.Fatal(err)
+				}
+				mkExpense(t, o, p, 100, map[string]any{"status": "submitted"}) // the old budget is in force
+			}),
+			Status: 400, Contains: []string{`"budget":{"code":"budget_below_committed"`, "200.00 CNY committed", "150.00 CNY asked", "Reject this budget change"},
+			Check: status("plans", "p", "submitted")},
 		{Name: "budget and title together stay locked", As: "rita", Method: "PATCH", URL: planURL, Body: `{"budget":200000,"title":"x"}`, Setup: planIn("approved"),
 			Status: 400, Contains: []string{`"title":{"code":"locked"`}},
 		{Name: "plan period must not end before it starts", As: "rita", Method: "PATCH", URL: planURL, Body: `{"period_end":"2020-01-01"}`, Setup: planIn("draft"),
