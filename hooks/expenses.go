@@ -41,6 +41,9 @@ func bindExpenses(app core.App) {
 		if err := hashReceipt(x); err != nil {
 			return err
 		}
+		if f := x.GetString("flags"); f == "" || f == "null" { // a list from the start
+			x.Set("flags", []string{})
+		}
 		switch status := x.GetString("status"); status {
 		case "draft":
 		case "submitted": // create and submit in one write (offline devices, batch)

@@ -180,6 +180,9 @@ func TestDerivedFields(t *testing.T) {
 		if r := res.JSON(); res.Status != 200 || r[owner] != rita || r["team"] != field || r["version"] != float64(1) {
 			t.Errorf("rita creates a %s: %d %s", tc.collection, res.Status, res.Body)
 		}
+		if flags, ok := res.JSON()["flags"].([]any); tc.collection == "expenses" && (!ok || len(flags) != 0) {
+			t.Errorf("a draft expense's flags: %s, want []", res.Body)
+		}
 	}
 
 	// The batch API obeys the same rules, and one refusal writes nothing.
