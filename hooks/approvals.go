@@ -252,6 +252,7 @@ func decide(e *core.RecordEvent) error {
 		return err
 	}
 	r.Set(decidedKey, true)
+	causedBy(r, ap)
 	return e.App.SaveNoValidate(r) // only status and server fields changed
 }
 

@@ -81,8 +81,30 @@ func writeAudit(e *core.RecordEvent, action string, old *core.Record) error {
 		return nil
 	}
 	entry := audit.Entry{Action: action, Collection: r.Collection().Name, RecordID: r.Id, Changes: changes}
-	if a := actor.Of(r); a != nil {
+	if a := writer(r); a != nil {
 		entry.Actor, entry.ActorSuperuser, entry.ClientID = a.UserID(), a.Superuser, a.ClientID
 	}
 	return audit.Append(e.App, entry)
+}
+
+// causeKey (custom data, never persisted) carries, on a server write made
+// because of a client's write — an expense moved by an approval, the sums an
+// expense changes —, the actor of that write: the audit entry names them,
+// while the server write's own rules still treat it as the server's.
+const causeKey = "@rapport.cause"
+
+// causedBy stamps on r the actor behind the write of cause.
+func causedBy(r, cause *core.Record) {
+	if a := writer(cause); a != nil {
+		r.Set(causeKey, a)
+	}
+}
+
+// writer is whom a write of r is audited as: its actor, or its cause's.
+func writer(r *core.Record) *actor.Actor {
+	if a := actor.Of(r); a != nil {
+		return a
+	}
+	a, _ := r.GetRaw(causeKey).(*actor.Actor)
+	return a
 }

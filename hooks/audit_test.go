@@ -82,6 +82,28 @@ func TestAuditEntries(t *testing.T) {
 		t.Errorf("delete entry %v %v", entry.PublicExport(), changes)
 	}
 
+	// what a write moves on the server's side is audited as its writer's:
+	// the plan's sums as rita's submit, the expense's approval as mia's
+	approved := mkPlan(t, o, "rita", "approved", 1000).Id
+	res = c.Do("rita", "POST", "/api/collections/expenses/records", map[string]any{"plan": approved, "category": "meal",
+		"amount": 8800, "incurred_on": testkit.Day(0), "status": "submitted"})
+	if res.Status != 200 {
+		t.Fatal(string(res.Body))
+	}
+	expense := res.JSON()["id"].(string)
+	if entry, changes = lastAudit(t, app, "plans", approved); entry.GetString("actor") != o.Users["rita"].Id || changes["committed"] == nil {
+		t.Errorf("the plan's sums after rita's submit: %v %v", entry.PublicExport(), changes)
+	}
+	if res := c.Do("mia", "POST", "/api/collections/approvals/records", map[string]any{"expense": expense, "decision": "reject"}); res.Status != 200 {
+		t.Fatal(string(res.Body))
+	}
+	if entry, changes = lastAudit(t, app, "expenses", expense); entry.GetString("actor") != o.Users["mia"].Id || changes["status"][1] != "rejected" {
+		t.Errorf("the expense rejected by mia: %v %v", entry.PublicExport(), changes)
+	}
+	if entry, _ = lastAudit(t, app, "plans", approved); entry.GetString("actor") != o.Users["mia"].Id {
+		t.Errorf("the plan's sums after mia's rejection: %v", entry.PublicExport())
+	}
+
 	// users: only the admin fields are audited
 	rita := o.Users["rita"].Id
 	before := countAudit(t, app, "users", rita)

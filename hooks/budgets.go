@@ -83,11 +83,13 @@ func recomputeBudget(app core.App, b *core.Record) error {
 	return app.SaveNoValidate(b)
 }
 
-// adjust adds d to the sums stored on r (a plan or budget) and saves it.
-// Only server fields change, so field validation is skipped.
-func adjust(app core.App, r *core.Record, d budget.Sums) error {
+// adjust adds d, caused by a write of expense x, to the sums stored on r (a
+// plan or budget) and saves it. Only server fields change, so field
+// validation is skipped.
+func adjust(app core.App, r *core.Record, d budget.Sums, x *core.Record) error {
 	if !budget.Apply(r, budget.Stored(r).Plus(d)) {
 		return nil
 	}
+	causedBy(r, x)
 	return app.SaveNoValidate(r)
 }

@@ -438,7 +438,7 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 		} else if plan, err = app.FindRecordById("plans", id); err != nil {
 			continue // gone with its expenses
 		}
-		if err := adjust(app, plan, plans.delta[id]); err != nil {
+		if err := adjust(app, plan, plans.delta[id], x); err != nil {
 			return err
 		}
 	}
@@ -469,7 +469,7 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 		}
 	}
 	for _, id := range budgets.ids {
-		if err := adjust(app, budgets.records[id], budgets.delta[id]); err != nil {
+		if err := adjust(app, budgets.records[id], budgets.delta[id], x); err != nil {
 			return err
 		}
 	}
