@@ -335,6 +335,24 @@ func TestTransitions(t *testing.T) {
 				}
 			}), Status: 400, Contains: []string{`"code":"locked"`, "1 approval decision"}},
 
+		// settings
+		{Name: "the org settings cannot be deleted", As: "superuser", Method: "DELETE", URL: "/api/collections/org_settings/records/{s}",
+			Setup: func(t testing.TB, o *testkit.Org) {
+				s, err := o.App.FindFirstRecordByFilter("org_settings", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref(o, "s", s)
+			}, Status: 400, Contains: []string{`"id":{"code":"locked"`}},
+		{Name: "a tier policy cannot be deleted", As: "superuser", Method: "DELETE", URL: "/api/collections/tier_policies/records/{tp}",
+			Setup: func(t testing.TB, o *testkit.Org) {
+				tp, err := o.App.FindFirstRecordByData("tier_policies", "tier", "B")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref(o, "tp", tp)
+			}, Status: 400, Contains: []string{`"id":{"code":"locked"`, "Tier B's policy"}},
+
 		// budgets
 		{Name: "budget_below_committed", As: "fay", Method: "PATCH", URL: "/api/collections/budgets/records/{b}", Body: `{"amount":9999,"name":"Renamed"}`,
 			Setup:  then(expenseIn("submitted"), func(t testing.TB, o *testkit.Org) { ref(o, "b", o.Budget(t, "org", "stop", 1000)) }),

@@ -7,7 +7,8 @@ import (
 )
 
 // The org settings are one record: edited in place, never duplicated (which
-// one would apply?) nor removed, not even from the dashboard.
+// one would apply?) nor removed, not even from the dashboard; likewise the
+// tier policies, one per tier.
 func bindSettings(app core.App) {
 	app.OnRecordCreateExecute("org_settings").BindFunc(func(e *core.RecordEvent) error {
 		n, err := e.App.CountRecords("org_settings")
@@ -21,5 +22,10 @@ func bindSettings(app core.App) {
 	})
 	app.OnRecordDeleteExecute("org_settings").BindFunc(func(e *core.RecordEvent) error {
 		return violation.New("id", "locked", "The org settings cannot be deleted; edit them instead.")
+	})
+	// Every tier (A–D, a fixed list) needs its policy: without it, its
+	// customers would pass with no limits and re-tier on their next edit.
+	app.OnRecordDeleteExecute("tier_policies").BindFunc(func(e *core.RecordEvent) error {
+		return violation.New("id", "locked", "Tier %s's policy cannot be deleted: every tier needs one, and its customers' limits come from it. Edit its values instead.", e.Record.GetString("tier"))
 	})
 }
