@@ -91,6 +91,11 @@ func bindOwnership(app core.App) {
 				return violation.New("visit", "customer_mismatch", "The visit is at a different customer than the expense's plan.")
 			}
 		}
+		if chargedTeam(x) {
+			// charged to the team it was submitted in, whoever saves it
+			x.Set("team", x.Original().GetString("team"))
+			return e.Next()
+		}
 		return deriveTeam(e, "rep")
 	}
 	app.OnRecordCreateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
@@ -174,6 +179,17 @@ func samePlanCustomer(app core.App, v *core.Record) error {
 		return violation.New("plan", "customer_mismatch", "The plan is for a different customer than the visit.")
 	}
 	return nil
+}
+
+// chargedTeam reports whether expense x keeps its stored team on this
+// save. An expense is charged to the team it was submitted in: its team
+// follows its rep while it is a draft, on create and on the save that
+// submits it (the rep's team then); from submission on (submitted,
+// approved, rejected, paid) it stays, so a rep's team move leaves what is
+// committed against the old team's budgets there. An expense that goes
+// back to draft (withdraw, reopen) follows its rep again.
+func chargedTeam(x *core.Record) bool {
+	return !x.IsNew() && x.Original().GetString("status") != "draft" && x.GetString("status") != "draft"
 }
 
 func deriveTeam(e *core.RecordEvent, ownerField string) error {

@@ -10,7 +10,8 @@ import (
 // adminFields are the user fields only admins and superusers may change.
 var adminFields = []string{"role", "team", "manager", "approval_limit", "active"}
 
-// memberCollections are the records that follow their owner's team.
+// memberCollections are the records that follow their owner's team
+// (expenses only while draft: chargedTeam).
 var memberCollections = []struct{ collection, ownerField string }{
 	{"customers", "owner"}, {"plans", "owner"}, {"visits", "rep"}, {"expenses", "rep"},
 }
@@ -63,8 +64,10 @@ func bindUsers(app core.App) {
 	})
 
 	// A user who moves team takes their records along: the team field is
-	// denormalised for visibility, and the new team's managers take over,
-	// pending submissions included (so do a new manager's, when set).
+	// denormalised for visibility, and the new team's managers take over
+	// (expenses past draft excepted: they stay charged to, and seen by,
+	// the team they were submitted in). Pending submissions go to the first
+	// approver of the new chain, also when only the user's manager changes.
 	// Whoever's chain ran through the user is rechecked too: requests left
 	// with an approver no longer in their chain move on.
 	app.OnRecordUpdate("users").BindFunc(func(e *core.RecordEvent) error {
@@ -89,7 +92,9 @@ func bindUsers(app core.App) {
 }
 
 // takeRecordsAlong gives a user's records their new team, and sends their
-// pending submissions to the first approver of their new chain.
+// pending submissions to the first approver of their new chain. Expenses
+// past draft stay charged to the team they were submitted in (chargedTeam):
+// a pending one only changes approver, the settled ones are not touched.
 func takeRecordsAlong(app core.App, user *core.Record) error {
 	for _, m := range memberCollections {
 		records, err := app.FindAllRecords(m.collection, dbxEq(m.ownerField, user.Id))
@@ -97,7 +102,9 @@ func takeRecordsAlong(app core.App, user *core.Record) error {
 			return err
 		}
 		for _, r := range records {
-			r.Set("team", user.GetString("team"))
+			if m.collection != "expenses" || r.GetString("status") == "draft" {
+				r.Set("team", user.GetString("team"))
+			}
 			if (m.collection == "plans" || m.collection == "expenses") && r.GetString("status") == "submitted" {
 				if err := routeSubmit(app, r, user.Id); err != nil {
 					return err
