@@ -44,4 +44,5 @@ func Register(app core.App) {
 	bindApprovals(app)
 	bindBudgets(app)
 	bindAudit(app)
+	bindDeletes(app)
 }

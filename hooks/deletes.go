@@ -1,0 +1,74 @@
+package hooks
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/violation"
+)
+
+// inUseHints say what to do instead of deleting a team, customer or user
+// that records still point at.
+var inUseHints = map[string]string{
+	"teams":     "Move them to another team first.",
+	"customers": "Mark the customer dormant or lost instead.",
+	"users":     "Deactivate the account instead (active = false): it stays on the records that name it.",
+}
+
+// bindDeletes refuses to delete a team, customer or user still in use,
+// naming what uses it. Left to PocketBase, the delete would cascade into
+// records that refuse it with a message about themselves (approvals and
+// the audit log are permanent), fail on a required relation with no word
+// of which, or silently unset an optional one (members left without a
+// team, hence without approvers).
+func bindDeletes(app core.App) {
+	for collection, hint := range inUseHints {
+		app.OnRecordDeleteExecute(collection).BindFunc(func(e *core.RecordEvent) error {
+			uses, err := usesOf(e.App, e.Record)
+			if err != nil {
+				return err
+			}
+			if len(uses) > 0 {
+				return violation.New("id", "locked", "%s %q is still used by %s. %s",
+					strings.TrimSuffix(strings.ToUpper(collection[:1])+collection[1:], "s"), e.Record.GetString("name"), strings.Join(uses, ", "), hint)
+			}
+			return e.Next()
+		})
+	}
+}
+
+// usesOf counts, per collection, the records whose relations point at r.
+func usesOf(app core.App, r *core.Record) ([]string, error) {
+	refs, err := app.FindCollectionReferences(r.Collection())
+	if err != nil {
+		return nil, err
+	}
+	collections := slices.SortedFunc(maps.Keys(refs), func(a, b *core.Collection) int { return strings.Compare(a.Name, b.Name) })
+	var uses []string
+	for _, c := range collections {
+		var pointing []string
+		for _, f := range refs[c] {
+			name := "[[" + c.Name + "." + f.GetName() + "]]"
+			if rel, ok := f.(*core.RelationField); ok && rel.IsMultiple() {
+				pointing = append(pointing, "EXISTS (SELECT 1 FROM json_each("+name+") WHERE json_each.value = {:id})")
+			} else {
+				pointing = append(pointing, name+" = {:id}")
+			}
+		}
+		var n int
+		err := app.DB().Select("COUNT(*)").From(c.Name).
+			Where(dbx.NewExp("("+strings.Join(pointing, " OR ")+") AND [[id]] != {:id}", dbx.Params{"id": r.Id})).Row(&n)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			uses = append(uses, fmt.Sprintf("%d %s", n, c.Name))
+		}
+	}
+	return uses, nil
+}
