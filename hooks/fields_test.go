@@ -107,6 +107,12 @@ func TestServerFieldsReadOnly(t *testing.T) {
 		if got := c.Do(tc.as, "GET", url, nil).JSON()["version"]; got != float64(2) {
 			t.Errorf("%s: refused updates moved version to %v", name, got)
 		}
+		// the whole record as loaded before the echo (a dashboard form left
+		// open) is told it is stale, not that it forges server fields
+		res = c.Do(tc.as, "PATCH", url, echoBody(record))
+		if res.Status != 400 || res.Code("version") != "read_only" || !strings.Contains(string(res.Body), "changed since you loaded it (your copy is version 1, it is now at version 2)") {
+			t.Errorf("%s: a stale whole-record update: %d %s", name, res.Status, res.Body)
+		}
 	}
 }
 

@@ -90,6 +90,11 @@ func bindWritePipeline(app core.App) {
 	app.OnRecordUpdate(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: func(e *core.RecordEvent) error {
 		if actor.Of(e.Record) != nil {
 			original := e.Record.Original()
+			if sent, now := e.Record.GetInt("version"), original.GetInt("version"); sent < now {
+				// a whole-record form (the dashboard's) loaded before
+				// another write: its server fields are stale, not forged
+				return violation.New("version", "read_only", "This record changed since you loaded it (your copy is version %d, it is now at version %d). Reload it and make your change again.", sent, now)
+			}
 			for _, f := range ServerFields[e.Record.Collection().Name] {
 				if !sameValue(e.Record.Get(f), original.Get(f)) {
 					return readOnly(f)
