@@ -30,6 +30,9 @@ func bindCustomers(app core.App) {
 			if err := checkReassign(e.App, a, original, c); err != nil {
 				return err
 			}
+			if err := activeOwner(e.App, c); err != nil {
+				return err
+			}
 		}
 		lockChanged := c.GetBool("tier_locked") != original.GetBool("tier_locked") ||
 			(c.GetBool("tier_locked") && c.GetString("tier") != original.GetString("tier"))
@@ -98,6 +101,19 @@ func isManagerRole(role string) bool { return role == "manager" || role == "dire
 
 // checkReassign allows giving a customer to someone else only to admins and
 // to managers for whom both the current and the new owner's team are theirs.
+// activeOwner refuses to give customer c to a deactivated account: nobody
+// would look after it.
+func activeOwner(app core.App, c *core.Record) error {
+	owner, err := app.FindRecordById("users", c.GetString("owner"))
+	if err != nil {
+		return violation.New("owner", "validation_missing_rel_records", "The new owner does not exist.")
+	}
+	if !owner.GetBool("active") {
+		return violation.New("owner", "inactive_user", "%s's account is deactivated; give the customer to an active rep.", owner.GetString("name"))
+	}
+	return nil
+}
+
 func checkReassign(app core.App, a *actor.Actor, original, c *core.Record) error {
 	if a.Privileged() {
 		return nil

@@ -395,6 +395,19 @@ func TestScopeCustomerReassignment(t *testing.T) {
 			t.Errorf("%s gives Acme to %s: status %d, want %d: %s", refused.as, refused.to, res.Status, refused.status, res.Body)
 		}
 	}
+	// ed leaves the company: nobody gives him customers any more
+	ed := o.Reload(t, o.Users["ed"])
+	ed.Set("active", false)
+	if err := app.Save(ed); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.Do("ada", "PATCH", "/api/collections/customers/records/"+acme, `{"owner":"{user:ed}"}`); res.Status != 400 || res.Code("owner") != "inactive_user" {
+		t.Errorf("ada gives Acme to deactivated ed: %d %s", res.Status, res.Body)
+	}
+	ed.Set("active", true) // he is back
+	if err := app.Save(ed); err != nil {
+		t.Fatal(err)
+	}
 	if got := o.Reload(t, o.Customers["rita"]).GetString("owner"); got != o.Users["rita"].Id {
 		t.Fatalf("a refused reassignment changed the owner to %s", got)
 	}
