@@ -1,6 +1,7 @@
 package migrations_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -133,6 +134,14 @@ func checkSchema(t *testing.T, app core.App) {
 					t.Errorf("%s.%s values %v, want %s", name, parts[0], values, parts[2])
 				}
 			}
+		}
+	}
+	// the dashboard shows these records by name, not id
+	for name, field := range map[string]string{"users": "name", "approvals": "decision", "expenses": "amount"} {
+		c, _ := app.FindCollectionByNameOrId(name)
+		raw, _ := json.Marshal(c.Fields.GetByName(field))
+		if !strings.Contains(string(raw), `"presentable":true`) {
+			t.Errorf("%s.%s is not presentable: %s", name, field, raw)
 		}
 	}
 	for name, fields := range map[string]string{"expenses": "receipt", "visits": "photos"} {
