@@ -44,5 +44,6 @@ func Register(app core.App) {
 	bindApprovals(app)
 	bindBudgets(app)
 	bindAudit(app)
+	bindSchema(app)
 	bindDeletes(app)
 }
