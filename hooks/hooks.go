@@ -34,6 +34,7 @@ func Register(app core.App) {
 	org.Watch(app)
 	bindWritePipeline(app)
 	bindValues(app)
+	bindInput(app)
 	bindUsers(app)
 	bindTeams(app)
 	bindCustomers(app)

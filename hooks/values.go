@@ -3,6 +3,9 @@ package hooks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -23,7 +26,9 @@ const dateInvalid = "validation_date_invalid"
 var contactFields = []string{"name", "title", "phone", "email", "birthday"}
 
 // Values the schema cannot check: days that exist, a time zone that
-// exists, contacts shaped as the spec says. They are checked after
+// exists, contacts shaped as the spec says, and the JSON settings that
+// internal/org reads (category_limits, care_entitlements,
+// followup_offsets) in the shape it reads them. They are checked after
 // PocketBase's own field validation, on every write path, when a save
 // writes them (a new record, or a value other than the stored one): a
 // value stored before a check existed does not block the jobs and cascades
@@ -36,7 +41,7 @@ func bindValues(app core.App) {
 		r := e.Record
 		var old *core.Record
 		for _, f := range r.Collection().Fields {
-			check := valueCheck(r.Collection().Name, f)
+			check := valueCheck(e.App, r.Collection().Name, f)
 			if check == nil {
 				continue
 			}
@@ -59,7 +64,7 @@ func bindValues(app core.App) {
 
 // valueCheck is the check of field f of collection, or nil if its schema
 // says all there is.
-func valueCheck(collection string, f core.Field) func(field, value string) error {
+func valueCheck(app core.App, collection string, f core.Field) func(field, value string) error {
 	switch name := f.GetName(); {
 	case isDayField(f):
 		return checkDay
@@ -67,6 +72,12 @@ func valueCheck(collection string, f core.Field) func(field, value string) error
 		return checkContacts
 	case collection == "org_settings" && name == "timezone":
 		return checkTimezone
+	case collection == "org_settings" && name == "followup_offsets":
+		return checkOffsets
+	case collection == "tier_policies" && name == "category_limits":
+		return func(field, raw string) error { return checkLimits(app, field, raw) }
+	case collection == "tier_policies" && name == "care_entitlements":
+		return checkEntitlements
 	}
 	return nil
 }
@@ -136,6 +147,79 @@ func checkContacts(field, raw string) error {
 		}
 	}
 	return nil
+}
+
+// checkLimits requires {category: whole amount ≥ 0} with known expense
+// categories: internal/org reads the limits with the same reader, so that
+// every stored entry applies.
+func checkLimits(app core.App, field, raw string) error {
+	const code = "invalid_category_limits"
+	limits, problems := org.Limits(raw)
+	if limits == nil && len(problems) > 0 { // not an object
+		return violation.New(field, code, "Category limits must be %s; got %s.", problems[0].Want, describe(problems[0].Got))
+	}
+	categories, err := expenseCategories(app)
+	if err != nil {
+		return err
+	}
+	bad := map[string]org.Problem{}
+	keys := slices.Collect(maps.Keys(limits))
+	for _, p := range problems {
+		bad[p.Entry] = p
+		keys = append(keys, p.Entry)
+	}
+	slices.Sort(keys)
+	for _, category := range keys {
+		if !slices.Contains(categories, category) {
+			return violation.New(field, code, "Category limits: %q is not an expense category; the categories are %s.", category, strings.Join(categories, ", "))
+		}
+		if p, ok := bad[category]; ok {
+			return violation.New(field, code, "Category limits: %q must be %s; got %s.", category, p.Want, describe(p.Got))
+		}
+	}
+	return nil
+}
+
+// expenseCategories are the values of expenses.category.
+func expenseCategories(app core.App) ([]string, error) {
+	c, err := app.FindCachedCollectionByNameOrId("expenses")
+	if err != nil {
+		return nil, err
+	}
+	f, ok := c.Fields.GetByName("category").(*core.SelectField)
+	if !ok {
+		return nil, fmt.Errorf("expenses.category is not a select field")
+	}
+	return f.Values, nil
+}
+
+// checkEntitlements requires a list of names.
+func checkEntitlements(field, raw string) error {
+	_, problems := org.Entitlements(raw)
+	return listProblem(field, "invalid_care_entitlements", "Care entitlements", "Care entitlement", problems)
+}
+
+// checkOffsets requires a list of follow-up windows {from, to} in whole
+// days, from no later than to.
+func checkOffsets(field, raw string) error {
+	_, problems := org.Offsets(raw)
+	return listProblem(field, "invalid_followup_offsets", "Follow-up offsets", "Follow-up offset", problems)
+}
+
+// listProblem refuses the first problem of a JSON list setting, naming the
+// entry (1 = the first) and its key.
+func listProblem(field, code, list, entry string, problems []org.Problem) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	switch p := problems[0]; {
+	case p.Entry == "":
+		return violation.New(field, code, "%s must be %s; got %s.", list, p.Want, describe(p.Got))
+	case p.Key != "":
+		return violation.New(field, code, "%s %s: %q must be %s; got %s.", entry, p.Entry, p.Key, p.Want, describe(p.Got))
+	default:
+		return violation.New(field, code, "%s %s must be %s; got %s.", entry, p.Entry, p.Want, describe(p.Got))
+	}
 }
 
 // kindOf names the JSON type of v for a message.

@@ -4,7 +4,6 @@
 package org
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 	_ "time/tzdata" // a valid zone loads on a machine without /usr/share/zoneinfo
@@ -75,7 +74,7 @@ func loadSettings(app core.App) (*Settings, error) {
 		app.Logger().Error("org_settings.timezone is not a time zone; days are counted in UTC", "timezone", tz, "error", err)
 		s.Location = time.UTC
 	}
-	_ = json.Unmarshal([]byte(r.GetString("followup_offsets")), &s.FollowupOffsets)
+	s.FollowupOffsets = readOffsets(app, r.GetString("followup_offsets"))
 	return s, nil
 }
 
@@ -134,8 +133,8 @@ func loadTiers(app core.App) ([]Tier, error) {
 			VisitWindowDays:   r.GetInt("visit_window_days"),
 			AnnualCareCap:     int64(r.GetInt("annual_care_cap")),
 		}
-		_ = json.Unmarshal([]byte(r.GetString("category_limits")), &t.CategoryLimits)
-		_ = json.Unmarshal([]byte(r.GetString("care_entitlements")), &t.CareEntitlements)
+		t.CategoryLimits = readLimits(app, t.Tier, r.GetString("category_limits"))
+		t.CareEntitlements = readEntitlements(app, t.Tier, r.GetString("care_entitlements"))
 		tiers = append(tiers, t)
 	}
 	return tiers, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/search"
 
+	"rapport/hooks"
 	"rapport/internal/actor"
 	"rapport/internal/violation"
 )
@@ -339,6 +340,9 @@ func execute(tx core.App, info *core.RequestInfo, auth *core.Record, clientID st
 		if k != "id" {
 			data[k] = v
 		}
+	}
+	if err := hooks.CheckInput(coll, data); err != nil && m.Op != "delete" {
+		return nil, nil, err
 	}
 	who := &actor.Actor{User: auth, ClientID: clientID}
 	switch m.Op {
