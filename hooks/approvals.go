@@ -56,7 +56,7 @@ var pendingCollections = []struct{ collection, ownerField string }{
 // finance; any other starts again at level 1, as when its requester moves.
 // Org-chart edits are rare admin actions, so this simply checks every
 // pending request, each requester's chain once.
-func rerouteStranded(app core.App) error {
+func rerouteStranded(app core.App, cause *core.Record) error {
 	routes := map[string]*approval.Route{}
 	approvers := map[string]*core.Record{}
 	for _, p := range pendingCollections {
@@ -97,6 +97,7 @@ func rerouteStranded(app core.App) error {
 				return err
 			}
 			r.Set("approver", next)
+			causedBy(r, cause)
 			if err := app.Save(r); err != nil {
 				return err
 			}

@@ -103,6 +103,15 @@ func TestAuditEntries(t *testing.T) {
 	if entry, _ = lastAudit(t, app, "plans", approved); entry.GetString("actor") != o.Users["mia"].Id {
 		t.Errorf("the plan's sums after mia's rejection: %v", entry.PublicExport())
 	}
+	// what a move carries along is ada's: rita's customer and plan follow her
+	if res := c.Do("ada", "PATCH", "/api/collections/users/records/"+o.Users["rita"].Id, map[string]any{"team": o.Teams["sales"].Id}); res.Status != 200 {
+		t.Fatal(string(res.Body))
+	}
+	for collection, id := range map[string]string{"customers": o.Customers["rita"].Id, "plans": approved} {
+		if entry, changes = lastAudit(t, app, collection, id); entry.GetString("actor") != o.Users["ada"].Id || changes["team"] == nil {
+			t.Errorf("rita's %s moved by ada: %v %v", collection, entry.PublicExport(), changes)
+		}
+	}
 
 	// users: only the admin fields are audited
 	rita := o.Users["rita"].Id

@@ -65,7 +65,7 @@ func bindBudgets(app core.App) {
 			return err
 		}
 		for _, b := range budgets {
-			if err := recomputeBudget(e.App, b); err != nil {
+			if err := recomputeBudget(e.App, b, e.Record); err != nil {
 				return err
 			}
 		}
@@ -73,13 +73,15 @@ func bindBudgets(app core.App) {
 	})
 }
 
-// recomputeBudget stores b's sums, from its expenses, when they changed.
-// Only server fields change, so field validation is skipped.
-func recomputeBudget(app core.App, b *core.Record) error {
+// recomputeBudget stores b's sums, from its expenses, when they changed
+// because of a write of cause. Only server fields change, so field
+// validation is skipped.
+func recomputeBudget(app core.App, b, cause *core.Record) error {
 	sums, err := budget.BudgetSums(app, b)
 	if err != nil || !budget.Apply(b, sums) {
 		return err
 	}
+	causedBy(b, cause)
 	return app.SaveNoValidate(b)
 }
 

@@ -88,6 +88,7 @@ func bindCustomers(app core.App) {
 						return err
 					}
 				}
+				causedBy(r, e.Record)
 				if err := e.App.Save(r); err != nil {
 					return err
 				}

@@ -38,6 +38,7 @@ func bindTeams(app core.App) {
 			return err
 		}
 		for _, child := range children {
+			causedBy(child, e.Record)
 			if err := e.App.Save(child); err != nil {
 				return err
 			}
@@ -46,7 +47,7 @@ func bindTeams(app core.App) {
 			original.GetString("parent") == e.Record.GetString("parent") {
 			return nil
 		}
-		return rerouteStranded(e.App)
+		return rerouteStranded(e.App, e.Record)
 	})
 }
 

@@ -85,7 +85,7 @@ func bindUsers(app core.App) {
 		}
 		if rechain || original.GetString("role") != e.Record.GetString("role") ||
 			original.GetBool("active") != e.Record.GetBool("active") {
-			return rerouteStranded(e.App)
+			return rerouteStranded(e.App, e.Record)
 		}
 		return nil
 	})
@@ -115,6 +115,7 @@ func takeRecordsAlong(app core.App, user *core.Record) error {
 			if firstChange(r) == "id" {
 				continue
 			}
+			causedBy(r, user)
 			if err := app.Save(r); err != nil {
 				return err
 			}
