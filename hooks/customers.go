@@ -110,7 +110,7 @@ func activeOwner(app core.App, c *core.Record) error {
 		return violation.New("owner", "validation_missing_rel_records", "The new owner does not exist.")
 	}
 	if !owner.GetBool("active") {
-		return violation.New("owner", "inactive_user", "%s's account is deactivated; give the customer to an active rep.", owner.GetString("name"))
+		return violation.New("owner", "inactive_user", "%s's account is deactivated; give the customer to someone active.", owner.GetString("name"))
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ func usesOf(app core.App, r *core.Record) ([]string, error) {
 			return nil, err
 		}
 		if n > 0 {
-			uses = append(uses, fmt.Sprintf("%d %s", n, c.Name))
+			uses = append(uses, fmt.Sprintf("%s (%d)", c.Name, n))
 		}
 	}
 	return uses, nil

@@ -21,11 +21,11 @@ func TestDeletingWhatIsInUse(t *testing.T) {
 		says      []string
 	}{
 		{"a team with members", "/api/collections/teams/records/" + o.Teams["east"].Id,
-			[]string{`Team \"east\" is still used by`, "2 users", "1 customers", "Move them"}},
+			[]string{`Team \"east\" is still used by`, "users (2)", "customers (1)", "Move them"}},
 		{"a customer with a plan", "/api/collections/customers/records/" + o.Customers["rita"].Id,
-			[]string{`Customer \"Acme\" is still used by`, "1 expenses", "1 plans", "dormant or lost"}},
+			[]string{`Customer \"Acme\" is still used by`, "expenses (1)", "plans (1)", "dormant or lost"}},
 		{"a user with records", "/api/collections/users/records/" + o.Users["rita"].Id,
-			[]string{`User \"rita\" is still used by`, "audit_log", "1 customers", "Deactivate the account"}},
+			[]string{`User \"rita\" is still used by`, "audit_log", "customers (1)", "Deactivate the account"}},
 	} {
 		res := c.Do("superuser", "DELETE", tc.url, nil)
 		if res.Status != 400 || res.Code("id") != "locked" {

@@ -33,7 +33,7 @@ import (
 // (multipart forms have only text):
 //
 //	number                      a number, or text that is one ("1500"); "" and null clear
-//	bool                        true or false, or "true" "false" "1" "0" ""
+//	bool                        true or false (null: false), or "true" "false" "1" "0"
 //	geoPoint                    {"lon": n, "lat": n}, or that JSON as text; "" and null clear
 //	date                        text that is a date; "" and null clear
 //	text email url editor       text (null clears)
@@ -207,7 +207,9 @@ func judge(f core.Field, key string, v any) (code, msg string) {
 		takes = `a number (a form may send it as text, "1500")`
 	case *core.BoolField:
 		switch v {
-		case nil, true, false, "", "true", "false", "1", "0":
+		case nil, true, false, "true", "false", "1", "0":
+			// null is false (the dashboard sends it for a field left
+			// untouched); "" is no answer, and would deactivate an account
 			return "", ""
 		}
 		takes = `true or false (a form may send "true", "false", "1" or "0")`

@@ -290,6 +290,7 @@ func TestWrongTypesAreRefused(t *testing.T) {
 	}{
 		{"ada", w.rita, "active", "maybe", "maybe", "invalid_type", `\"active\" takes true or false (a form may send \"true\", \"false\", \"1\" or \"0\"); got the text \"maybe\"`},
 		{"ada", w.rita, "active", 1.0, "2", "invalid_type", `\"active\" takes true or false`},
+		{"ada", w.rita, "active", "", "", "invalid_type", `\"active\" takes true or false`}, // not "cleared" into a deactivation
 		{"ada", w.rita, "approval_limit", "fifty", "fifty", "invalid_type", `\"approval_limit\" takes a number (a form may send it as text, \"1500\"); got the text \"fifty\"`},
 		{"ada", w.settings, "receipt_required_over", "none", "none", "invalid_type", `\"receipt_required_over\" takes a number`},
 		{"rita", w.acme, "annual_contract_amount", "lots", "lots", "invalid_type", `got the text \"lots\"`},
@@ -426,7 +427,7 @@ func TestValidInputIsAccepted(t *testing.T) {
 		t.Errorf("location %+v", p)
 	}
 	ok("JSON location", c.Do("rita", "PATCH", url(w.acme), map[string]any{"location": map[string]any{"lon": 121.5, "lat": 31}, "tier_locked": false}))
-	ok("form clears", form{fields: [][2]string{{"location", ""}, {"tier_locked", ""}}}.send(c, "rita", "PATCH", url(w.acme)))
+	ok("form clears", form{fields: [][2]string{{"location", ""}, {"tier_locked", "false"}}}.send(c, "rita", "PATCH", url(w.acme)))
 	ok("JSON null clears", c.Do("rita", "PATCH", url(w.acme), map[string]any{"location": nil, "address": nil}))
 	ok("multi select", c.Do("rita", "PATCH", url(w.draftPlan), map[string]any{"methods": []any{"visit", "call"}, "planned_visits": "3"}))
 	ok("select modifiers", form{fields: [][2]string{{"methods+", "gift"}, {"methods-", "call"}, {"+methods", "meal"}}}.send(c, "rita", "PATCH", url(w.draftPlan)))
