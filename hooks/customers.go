@@ -37,7 +37,7 @@ func bindCustomers(app core.App) {
 		lockChanged := c.GetBool("tier_locked") != original.GetBool("tier_locked") ||
 			(c.GetBool("tier_locked") && c.GetString("tier") != original.GetString("tier"))
 		if lockChanged && !a.Privileged() && !isManagerRole(a.Role()) {
-			return violation.Forbidden("tier_locked", "forbidden", "Only a manager can set a customer's tier by hand.")
+			return violation.Forbidden("tier_locked", "forbidden", "Only a manager, director or admin can set a customer's tier by hand.")
 		}
 		if !c.GetBool("tier_locked") || c.GetString("tier") == "" {
 			tiers, err := org.LoadTiers(e.App)

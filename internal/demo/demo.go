@@ -486,7 +486,9 @@ func printCredentials(out io.Writer) {
 		}
 		fmt.Fprintf(out, "  %-36s %-9s %-28s %s\n", email(u.key), u.role, u.name, limit)
 	}
-	fmt.Fprintln(out, "\nStart the server with `go run . serve` and sign in at http://127.0.0.1:8090.")
+	fmt.Fprintln(out, "\nStart the server with `go run . serve`. These accounts sign in through the API and the apps")
+	fmt.Fprintln(out, "(POST http://127.0.0.1:8090/api/collections/users/auth-with-password); the dashboard at /_/")
+	fmt.Fprintln(out, "takes a superuser: `go run . superuser upsert you@example.com 'a-long-password'`.")
 }
 
 // progress draws one line per step, redrawn in place as work advances on
