@@ -47,4 +47,5 @@ func Register(app core.App) {
 	bindAudit(app)
 	bindSchema(app)
 	bindDeletes(app)
+	bindWriters(app)
 }

@@ -119,10 +119,9 @@ var (
 	everyone     = "200 200 200 200 200 200 200 404 200"
 	ownerWrites  = "200 404 403 404 403 403 200 404 200"
 	ownerDeletes = "204 404 403 404 403 403 204 404 204"
-	adminWrites  = "404 404 404 404 404 404 200 404 200"
-	adminDeletes = "404 404 404 404 404 404 204 404 204"
-	staffWrites  = "404 404 404 404 404 200 200 404 200"
-	locked       = "403 403 403 403 403 403 403 403 400"
+	// configuration everyone sees: the other roles are told 403 (hooks/writers.go)
+	adminWrites  = "403 403 403 403 403 403 200 404 200"
+	adminDeletes = "403 403 403 403 403 403 204 404 204"
 	seenLocked   = "400 404 400 404 400 400 400 404 400" // locked, for whoever sees it
 	noAPI        = "403 403 403 403 403 403 403 403 403"
 )
@@ -138,7 +137,7 @@ func TestScopeMatrix(t *testing.T) {
 		{collection: "customers", list: []int{1, 1, 2, 1, 3, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create: "200 200 200 200 200 403 200 400 400", createBody: `{"name":"New Co"}`,
 			update: "200 404 200 404 200 403 200 404 200", updateBody: `{"industry":"Retail %s"}`,
-			del: adminDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
+			del: "403 404 403 404 403 403 204 404 204", fresh: func(t testing.TB, w *scopeWorld) string {
 				return testkit.MustCreate(t, w.App, w.Users["rita"], "customers", map[string]any{"name": "Gone"}).Id
 			}},
 		{collection: "plans", list: []int{2, 1, 3, 2, 5, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
@@ -166,8 +165,8 @@ func TestScopeMatrix(t *testing.T) {
 		{collection: "budgets", list: []int{4, 3, 4, 3, 6, allRecords, allRecords, 0, allRecords}, view: ritasViewers,
 			create:     "400 400 400 400 400 200 200 400 200",
 			createBody: `{"name":"Q","scope":"org","period":"year","period_start":"` + year + `-01-01","amount":100,"on_exceed":"warn"}`,
-			update:     staffWrites, updateBody: `{"name":"budget %s"}`,
-			del: "404 404 404 404 404 204 204 404 204", fresh: func(t testing.TB, w *scopeWorld) string {
+			update:     "403 404 403 404 403 200 200 404 200", updateBody: `{"name":"budget %s"}`,
+			del: "403 404 403 404 403 204 204 404 204", fresh: func(t testing.TB, w *scopeWorld) string {
 				return testkit.MustCreate(t, w.App, nil, "budgets", map[string]any{"name": "gone", "scope": "rep", "rep": w.Users["rita"].Id,
 					"period": "year", "period_start": year + "-01-01", "amount": 100}).Id
 			}},
@@ -175,12 +174,12 @@ func TestScopeMatrix(t *testing.T) {
 			// every tier already has its policy: even an admin's new one is a duplicate
 			create: "400 400 400 400 400 400 400 400 400", createBody: `{"tier":"A","min_annual_contract":1}`,
 			update: adminWrites, updateBody: `{"label":"Basic care %s"}`,
-			del: "404 404 404 404 404 404 - 404 -"},
+			del: "403 403 403 403 403 403 400 404 400"}, // never deleted: locked
 		{collection: "org_settings", list: []int{1, 1, 1, 1, 1, 1, 1, 0, 1}, view: everyone,
 			// one record, never duplicated nor removed: superusers included
-			create: locked, createBody: `{"currency":"CNY","timezone":"UTC"}`,
+			create: "400 400 400 400 400 400 400 400 400", createBody: `{"currency":"CNY","timezone":"UTC"}`,
 			update: adminWrites, updateBody: `{"approval_digest_hours":%d}`,
-			del: locked},
+			del: "403 403 403 403 403 403 400 404 400"},
 		{collection: "teams", list: []int{4, 4, 4, 4, 4, 4, 4, 0, 4}, view: everyone,
 			create: "400 400 400 400 400 400 200 400 200", createBody: `{"name":"West","parent":"{team:hq}"}`,
 			update: adminWrites, updateBody: `{"name":"Field force %s"}`,
@@ -191,7 +190,7 @@ func TestScopeMatrix(t *testing.T) {
 			create:     "400 400 400 400 400 400 200 400 200",
 			createBody: `{"email":"new-%s@example.com","password":"password123","passwordConfirm":"password123","name":"New"}`,
 			update:     "200 404 403 404 403 403 200 404 200", updateBody: `{"name":"Rita %s"}`,
-			del: adminDeletes, fresh: func(t testing.TB, w *scopeWorld) string {
+			del: "404 404 404 404 404 403 204 404 204", fresh: func(t testing.TB, w *scopeWorld) string {
 				u := core.NewRecord(testkit.MustCollection(t, w.App, "users"))
 				u.SetEmail(fmt.Sprintf("gone-%d@example.com", time.Now().UnixNano()))
 				u.SetPassword("password123")

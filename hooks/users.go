@@ -46,7 +46,11 @@ func bindUsers(app core.App) {
 				continue
 			}
 			if a != nil && a.UserID() == e.Record.Id {
-				return violation.Forbidden(f, "forbidden", "You cannot change your own %s; ask an administrator.", f)
+				who := "an administrator"
+				if a.Role() == "admin" {
+					who = "another administrator"
+				}
+				return violation.Forbidden(f, "forbidden", "You cannot change your own %s; ask %s.", f, who)
 			}
 			if !a.Privileged() {
 				return violation.Forbidden(f, "forbidden", "Only an administrator can change %s.", f)
