@@ -150,6 +150,9 @@ type BrokenError struct {
 }
 
 func (e *BrokenError) Error() string {
+	if e.Id == "" { // the entry is not there to name
+		return fmt.Sprintf("audit chain broken at seq %d: %s", e.Seq, e.Reason)
+	}
 	return fmt.Sprintf("audit chain broken at seq %d (id %s): %s", e.Seq, e.Id, e.Reason)
 }
 
@@ -198,7 +201,7 @@ func CheckAnchor(app core.App, seq int64, hash string) error {
 	err := app.DB().NewQuery(`SELECT hash FROM audit_log WHERE seq = {:seq}`).Bind(dbx.Params{"seq": seq}).Row(&stored)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return &BrokenError{seq, "", "the anchored entry is gone: entries were deleted from the end of the log"}
+		return &BrokenError{seq, "", "the anchored entry is gone: entries were deleted from the end of the log (or a backup older than the anchor was restored: take a new head after a restore)"}
 	case err != nil:
 		return err
 	case stored != hash:
@@ -239,7 +242,8 @@ the end of the log or a chain rewritten whole.`,
 			if err != nil {
 				return err
 			}
-			cmd.Printf("audit chain OK: %d entries; head %d:%s\n", n, head.Seq, head.Hash)
+			// on stdout, for scripts keeping the head as the next anchor
+			fmt.Fprintf(cmd.OutOrStdout(), "audit chain OK: %d entries; head %d:%s\n", n, head.Seq, head.Hash)
 			return nil
 		},
 	}

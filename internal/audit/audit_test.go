@@ -14,9 +14,9 @@ func TestVerifyCommand(t *testing.T) {
 	testkit.NewOrg(t, app)
 	run := func(args ...string) (string, error) {
 		cmd := audit.Command(app)
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(&out)
+		var out, errs bytes.Buffer
+		cmd.SetOut(&out) // the head on stdout, for scripts
+		cmd.SetErr(&errs)
 		cmd.SetArgs(append([]string{"verify"}, args...))
 		err := cmd.Execute()
 		return out.String(), err
