@@ -2,12 +2,14 @@ package hooks_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"rapport/hooks"
 	"rapport/internal/testkit"
@@ -434,4 +436,163 @@ func TestSchemaMigrationsAreNotGuarded(t *testing.T) {
 	if err := app.Delete(settings); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The QA case: a superuser dropped min, max and required on expenses.amount
+// and protection on expenses.receipt, and a rep then saved -500 (freeing
+// budget), 0 or no amount, and receipts became public. Loosening one of
+// Rapport's fields past its migration is refused, through the dashboard and
+// the import alike.
+func TestSchemaRapportFieldsCannotBeLoosened(t *testing.T) {
+	o, c := schemaClient(t)
+	set := func(field string, options map[string]any) func([]map[string]any) []map[string]any {
+		return func(fs []map[string]any) []map[string]any {
+			maps.Copy(schemaField(fs, field), options)
+			return fs
+		}
+	}
+
+	for _, tc := range []struct {
+		name       string
+		collection string
+		edit       func(fields []map[string]any) []map[string]any
+		want       []string
+	}{
+		{"amount: min, max and required dropped", "expenses", set("amount", map[string]any{"min": nil, "max": nil, "required": false}), []string{
+			"expenses.amount is one of Rapport's fields and must stay required, as Rapport's migrations define it (asked: not required)",
+			"expenses.amount is one of Rapport's fields: its minimum is 1, as Rapport's migrations set it, and cannot be removed (a higher minimum is fine)",
+			"a zero or negative expense would free budget instead of spending it",
+			"expenses.amount is one of Rapport's fields: its maximum is 9007199254740991, as Rapport's migrations set it, and cannot be removed (a lower maximum is fine): past ±(2^53-1) whole numbers are no longer stored exactly.",
+		}},
+		{"amount: negative minimum", "expenses", set("amount", map[string]any{"min": -500}), []string{"expenses.amount", "its minimum is 1", "cannot be lowered to -500"}},
+		{"amount: zero minimum", "expenses", set("amount", map[string]any{"min": 0}), []string{"expenses.amount", "cannot be lowered to 0"}},
+		{"amount: maximum past 2^53-1", "expenses", set("amount", map[string]any{"max": 1e16}), []string{"expenses.amount", "cannot be raised to 10000000000000000"}},
+		{"version: minimum past -(2^53-1)", "plans", set("version", map[string]any{"min": nil}), []string{"plans.version", "its minimum is 0"}},
+		{"satisfaction: rated up to 10", "visits", set("satisfaction", map[string]any{"max": 10}), []string{"visits.satisfaction", "its maximum is 5", "cannot be raised to 10", "ratings 1 to 5"}},
+		{"plans.customer: not required", "plans", set("customer", map[string]any{"required": false}), []string{"plans.customer", "must stay required"}},
+		{"incurred_on: not required", "expenses", set("incurred_on", map[string]any{"required": false}), []string{"expenses.incurred_on", "must stay required"}},
+		{"incurred_on: pattern removed", "expenses", set("incurred_on", map[string]any{"pattern": ""}), []string{
+			`expenses.incurred_on is one of Rapport's fields: its pattern "^\d{4}-\d{2}-\d{2}$", as Rapport's migrations set it, cannot be removed: the server and the apps read its values in that shape (days as YYYY-MM-DD`,
+		}},
+		{"incurred_on: another pattern", "expenses", set("incurred_on", map[string]any{"pattern": `^\d{2}/\d{2}/\d{4}$`}), []string{"expenses.incurred_on", `cannot be changed to "^\d{2}/\d{2}/\d{4}$"`}},
+		{"incurred_on: longer", "expenses", set("incurred_on", map[string]any{"max": 30}), []string{"expenses.incurred_on", "its maximum length is 10", "cannot be raised to 30"}},
+		{"incurred_on: no maximum", "expenses", set("incurred_on", map[string]any{"max": 0}), []string{"expenses.incurred_on", "cannot be removed (PocketBase would then allow 5000)"}},
+		{"currency: any text", "org_settings", set("currency", map[string]any{"pattern": "", "max": 100}), []string{"org_settings.currency", "its pattern", "its maximum length is 3"}},
+		{"receipt: public", "expenses", set("receipt", map[string]any{"protected": false}), []string{
+			"expenses.receipt is one of Rapport's fields and must stay protected, as Rapport's migrations define it (asked: public): its files are shown only to those who may see the record",
+		}},
+		{"receipt: larger files", "expenses", set("receipt", map[string]any{"maxSize": 50 << 20}), []string{"expenses.receipt", "its files are at most 10 MB each", "cannot be raised to 50 MB"}},
+		{"receipt: more types", "expenses", set("receipt", map[string]any{"mimeTypes": []string{"image/jpeg", "image/png", "text/html", "image/svg+xml"}}), []string{"expenses.receipt", "cannot be opened to text/html, image/svg+xml (removing types is fine)"}},
+		{"receipt: any type", "expenses", set("receipt", map[string]any{"mimeTypes": []string{}}), []string{"expenses.receipt", "cannot be opened to any type"}},
+		{"photos: more of them", "visits", set("photos", map[string]any{"maxSelect": 50}), []string{"visits.photos", "it holds at most 10 files", "cannot be raised to 50"}},
+		{"photos: public", "visits", set("photos", map[string]any{"protected": false}), []string{"visits.photos", "must stay protected"}},
+		{"status: hidden", "expenses", set("status", map[string]any{"hidden": true}), []string{"expenses.status is one of Rapport's fields and cannot be hidden: the apps read and write it"}},
+		{"role: hidden", "users", set("role", map[string]any{"hidden": true}), []string{"users.role", "cannot be hidden"}},
+		{"tokenKey: shown", "users", set("tokenKey", map[string]any{"hidden": false}), []string{"users.tokenKey", "must stay hidden"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := schemaSnapshot(t, o.App, tc.collection)
+			data := schemaGet(t, c, tc.collection)
+			data["fields"] = tc.edit(schemaFields(t, data))
+			res := c.Do("superuser", http.MethodPatch, "/api/collections/"+tc.collection, data)
+			schemaLocked(t, res, "fields", tc.want...)
+			if after := schemaSnapshot(t, o.App, tc.collection); after != before {
+				t.Fatalf("%s changed:\n%s\n%s", tc.collection, before, after)
+			}
+		})
+	}
+
+	t.Run("import: amount and receipt loosened", func(t *testing.T) {
+		before := schemaSnapshot(t, o.App, "expenses")
+		data := schemaGet(t, c, "expenses")
+		data["fields"] = set("receipt", map[string]any{"protected": false})(
+			set("amount", map[string]any{"min": -500, "required": false})(schemaFields(t, data)))
+		res := c.Do("superuser", http.MethodPut, "/api/collections/import", map[string]any{"collections": []any{data}, "deleteMissing": false})
+		schemaLocked(t, res, "collections", "expenses.amount", "must stay required", "cannot be lowered to -500", "expenses.receipt", "must stay protected")
+		if after := schemaSnapshot(t, o.App, "expenses"); after != before {
+			t.Fatalf("expenses changed:\n%s\n%s", before, after)
+		}
+	})
+
+	// the rules the refused changes would have switched off still hold
+	plan := mkPlan(t, o, "rita", "approved", 5000)
+	for name, amount := range map[string]string{"negative": `"amount":-500,`, "zero": `"amount":0,`, "missing": ""} {
+		body := `{"plan":"` + plan.Id + `","category":"meal",` + amount + `"incurred_on":"` + testkit.Day(0) + `","status":"submitted"}`
+		if res := c.Do("rita", http.MethodPost, "/api/collections/expenses/records", body); res.Status != http.StatusBadRequest || res.Code("amount") == "" {
+			t.Errorf("%s amount: %d %s", name, res.Status, res.Body)
+		}
+	}
+	if n, err := o.App.CountRecords("expenses"); err != nil || n != 0 {
+		t.Fatalf("expenses written: %d %v", n, err)
+	}
+}
+
+// Tightening one of Rapport's fields, and saving a field as it is stored,
+// stay the admin's to do.
+func TestSchemaRapportFieldsCanBeTightened(t *testing.T) {
+	o, c := schemaClient(t)
+	patch := func(t *testing.T, name string, data map[string]any) {
+		t.Helper()
+		if res := c.Do("superuser", http.MethodPatch, "/api/collections/"+name, data); res.Status != http.StatusOK {
+			t.Fatalf("PATCH %s: %d %s", name, res.Status, res.Body)
+		}
+	}
+	plan := mkPlan(t, o, "rita", "approved", 50000)
+	expense := func(amount int) testkit.Response {
+		return c.Do("rita", http.MethodPost, "/api/collections/expenses/records",
+			map[string]any{"plan": plan.Id, "category": "meal", "amount": amount, "incurred_on": testkit.Day(0), "description": "client lunch"})
+	}
+
+	t.Run("stricter options", func(t *testing.T) {
+		data := schemaGet(t, c, "expenses")
+		fs := schemaFields(t, data)
+		maps.Copy(schemaField(fs, "amount"), map[string]any{"min": 100, "max": 1_000_000})
+		maps.Copy(schemaField(fs, "receipt"), map[string]any{"maxSize": 5 << 20, "mimeTypes": []string{"image/jpeg", "application/pdf"}})
+		maps.Copy(schemaField(fs, "description"), map[string]any{"required": true, "max": 500})
+		maps.Copy(schemaField(fs, "incurred_on"), map[string]any{"max": 10})
+		data["fields"] = fs
+		patch(t, "expenses", data)
+
+		stored := testkit.MustCollection(t, o.App, "expenses")
+		amount := stored.Fields.GetByName("amount").(*core.NumberField)
+		if amount.Min == nil || *amount.Min != 100 || amount.Max == nil || *amount.Max != 1_000_000 {
+			t.Fatalf("amount: min %v max %v", amount.Min, amount.Max)
+		}
+		receipt := stored.Fields.GetByName("receipt").(*core.FileField)
+		if receipt.MaxSize != 5<<20 || len(receipt.MimeTypes) != 2 || !receipt.Protected {
+			t.Fatalf("receipt: %+v", receipt)
+		}
+		if res := expense(2_000_000); res.Status != http.StatusBadRequest || res.Code("amount") == "" {
+			t.Fatalf("an amount above the lower maximum: %d %s", res.Status, res.Body)
+		}
+	})
+
+	t.Run("back to the migration's bounds", func(t *testing.T) {
+		data := schemaGet(t, c, "expenses")
+		fs := schemaFields(t, data)
+		maps.Copy(schemaField(fs, "amount"), map[string]any{"min": 1, "max": hooks.MaxInt})
+		data["fields"] = fs
+		patch(t, "expenses", data)
+		if res := expense(2_000_000); res.Status != http.StatusOK {
+			t.Fatalf("an amount within the migration's bounds: %d %s", res.Status, res.Body)
+		}
+	})
+
+	t.Run("a field stored looser than its migration", func(t *testing.T) {
+		// as a Go migration may leave it (model saves are not guarded)
+		stored := testkit.MustCollection(t, o.App, "visits")
+		stored.Fields.GetByName("satisfaction").(*core.NumberField).Max = types.Pointer(10.0)
+		if err := o.App.Save(stored); err != nil {
+			t.Fatal(err)
+		}
+		data := schemaGet(t, c, "visits")
+		patch(t, "visits", data) // saved as it is
+		fs := schemaFields(t, data)
+		schemaField(fs, "satisfaction")["max"] = 7 // tighter than stored
+		data["fields"] = fs
+		patch(t, "visits", data)
+		schemaField(fs, "satisfaction")["max"] = 20 // looser than both
+		res := c.Do("superuser", http.MethodPatch, "/api/collections/visits", data)
+		schemaLocked(t, res, "fields", "visits.satisfaction", "its maximum is 5", "cannot be raised to 20")
+	})
 }
