@@ -18,9 +18,10 @@ import (
 
 // FuzzRules drives the rule engine with arbitrary sequences of what people
 // do to expenses — create, edit, submit, withdraw, decide, pay, delete — as
-// arbitrary users, and checks after every step what must always hold:
-// refusals are clean 4xx errors, plan and budget sums equal their expenses,
-// a stop budget is never overspent, and the audit chain verifies.
+// arbitrary users, while an admin moves reps between teams, and checks after
+// every step what must always hold: refusals are clean 4xx errors, plan and
+// budget sums (org and team) equal their expenses, a stop budget is never
+// overspent, and the audit chain verifies.
 //
 // Each input is four bytes per step: what, who, and two parameters.
 // A failing input names the step and the actors; replay it with
@@ -61,6 +62,7 @@ var (
 	fuzzUsers      = []string{"rita", "rob", "ed", "mia", "max", "dana", "eve", "fay", "ada"}
 	fuzzReps       = []string{"rita", "rob", "ed"}
 	fuzzCategories = []string{"meal", "gift", "travel", "transport", "event", "entertainment", "other"}
+	fuzzTeams      = []string{"field", "east", "sales"}
 )
 
 type world struct {
@@ -68,13 +70,14 @@ type world struct {
 	o        *testkit.Org
 	plans    map[string]*core.Record // by rep
 	budget   *core.Record            // org-wide stop budget
+	teams    map[string]*core.Record // a stop budget per team of fuzzTeams
 	expenses []string
 }
 
 func newWorld(t testing.TB) *world {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
-	w := &world{app: app, o: o, plans: map[string]*core.Record{}}
+	w := &world{app: app, o: o, plans: map[string]*core.Record{}, teams: map[string]*core.Record{}}
 	today := time.Now()
 	start := today.AddDate(0, 0, -60).Format(time.DateOnly)
 	end := today.AddDate(0, 0, 30).Format(time.DateOnly)
@@ -92,6 +95,12 @@ func newWorld(t testing.TB) *world {
 		"name": "org year", "scope": "org", "period": "year",
 		"period_start": fmt.Sprintf("%d-01-01", today.Year()), "amount": testkit.Yuan(5_000), "on_exceed": "stop",
 	})
+	for _, team := range fuzzTeams {
+		w.teams[team] = testkit.MustCreate(t, app, nil, "budgets", map[string]any{
+			"name": team + " year", "scope": "team", "team": o.Teams[team].Id, "period": "year",
+			"period_start": fmt.Sprintf("%d-01-01", today.Year()), "amount": testkit.Yuan(3_000), "on_exceed": "stop",
+		})
+	}
 	return w
 }
 
@@ -110,7 +119,7 @@ func (w *world) expense(b byte) *core.Record {
 func (w *world) step(what, who, a, b byte) (string, error) {
 	user := w.o.Users[fuzzUsers[int(who)%len(fuzzUsers)]]
 	amount := (int64(a)*37 + int64(b)) * 100 // up to ~9,500 yuan
-	switch what % 7 {
+	switch what % 8 {
 	case 0: // a rep records an expense on their plan (or someone else's)
 		rep := fuzzReps[int(who)%len(fuzzReps)]
 		c, _ := w.app.FindCollectionByNameOrId("expenses")
@@ -133,7 +142,7 @@ func (w *world) step(what, who, a, b byte) (string, error) {
 		if x == nil {
 			return "no expense", nil
 		}
-		status := map[byte]string{1: "submitted", 3: "draft", 4: "paid"}[what%7]
+		status := map[byte]string{1: "submitted", 3: "draft", 4: "paid"}[what%8]
 		x.Set("status", status)
 		return fmt.Sprintf("%s sets %s to %s", user.GetString("name"), x.Id, status), testkit.Save(w.app, user, x)
 	case 2: // someone decides
@@ -153,6 +162,18 @@ func (w *world) step(what, who, a, b byte) (string, error) {
 		}
 		actor.Bind(x, actor.FromAuth(user))
 		return fmt.Sprintf("%s deletes %s", user.GetString("name"), x.Id), w.app.Delete(x)
+	case 7: // an admin moves a rep to another team
+		rep := fuzzReps[int(who)%len(fuzzReps)]
+		u, err := w.app.FindRecordById("users", w.o.Users[rep].Id)
+		if err != nil {
+			return "", err
+		}
+		team := fuzzTeams[int(a)%len(fuzzTeams)]
+		u.Set("team", w.o.Teams[team].Id)
+		if err = testkit.Save(w.app, w.o.Users["ada"], u); err == nil {
+			w.o.Users[rep] = u
+		}
+		return fmt.Sprintf("ada moves %s to %s", rep, team), err
 	default: // edit the amount
 		x := w.expense(b)
 		if x == nil {
@@ -184,13 +205,28 @@ func (w *world) checkInvariants(t *testing.T, when string) {
 			t.Fatalf("%s: %s's plan sums %+v, expenses say %+v", when, rep, got, want)
 		}
 	}
-	b := w.o.Reload(t, w.budget)
-	want := sumOf("1=1", nil)
-	if got := (sums{int64(b.GetInt("committed")), int64(b.GetInt("spent"))}); got != want {
-		t.Fatalf("%s: budget sums %+v, expenses say %+v", when, got, want)
+	// a budget counts the expenses incurred in its period (in January,
+	// December's are last year's); a team budget those of its team and
+	// every team below
+	inPeriod := "incurred_on >= {:from} AND incurred_on <= {:to}"
+	budgets := map[string]string{"org": inPeriod}
+	for team := range w.teams {
+		budgets[team] = inPeriod + ` AND team IN (SELECT id FROM teams WHERE id = {:team}
+			OR EXISTS (SELECT 1 FROM json_each(teams.ancestors) WHERE json_each.value = {:team}))`
 	}
-	if want.Committed > int64(b.GetInt("amount")) {
-		t.Fatalf("%s: stop budget of %d overspent: %d committed", when, b.GetInt("amount"), want.Committed)
+	for name, where := range budgets {
+		b := w.budget
+		if name != "org" {
+			b = w.teams[name]
+		}
+		b = w.o.Reload(t, b)
+		want := sumOf(where, map[string]any{"from": b.GetString("period_start"), "to": b.GetString("period_end"), "team": b.GetString("team")})
+		if got := (sums{int64(b.GetInt("committed")), int64(b.GetInt("spent"))}); got != want {
+			t.Fatalf("%s: %s budget sums %+v, expenses say %+v", when, name, got, want)
+		}
+		if want.Committed > int64(b.GetInt("amount")) {
+			t.Fatalf("%s: %s stop budget of %d overspent: %d committed", when, name, b.GetInt("amount"), want.Committed)
+		}
 	}
 	var unapproved int
 	_ = w.app.DB().NewQuery(`SELECT COUNT(*) FROM expenses x WHERE x.status IN ('approved','paid')
