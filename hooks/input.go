@@ -19,6 +19,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 	"github.com/spf13/cast"
+
+	"rapport/internal/org"
 )
 
 // Values as the client sent them. PocketBase casts a value to its field's
@@ -45,14 +47,12 @@ import (
 // it for a wrongly typed mutation field too).
 const InvalidType = "invalid_type"
 
-// MaxInt is the largest whole number a number field keeps exactly: numbers
-// are float64 on the way in and out, so 2^53+1 would be stored as 2^53. A
-// client's value beyond ±MaxInt for a whole-number field (OnlyInt) is
-// refused here with PocketBase's range codes and a message naming the value
-// as sent; migration 1700000009 sets the same bound as those fields' Max,
-// so that every write (the server's own, a modifier's sum) is held to it
-// and the dashboard shows it.
-const MaxInt = 1<<53 - 1
+// A client's value beyond ±org.MaxWhole (2^53-1, the largest whole number a
+// float64 keeps exactly) for a whole-number field (OnlyInt) is refused here
+// with PocketBase's range codes and a message naming the value as sent;
+// migration 1700000009 sets the same bound as those fields' Max, so that
+// every write (the server's own, a modifier's sum) is held to it and the
+// dashboard shows it.
 
 // bindInput checks the raw input of the records API. The request hooks run
 // after PocketBase replaced RequestInfo().Body with the cast values, so the
@@ -196,11 +196,11 @@ func judge(f core.Field, key string, v any) (code, msg string) {
 	case *core.NumberField:
 		n, ok := number(v)
 		if ok {
-			if f.OnlyInt && n > MaxInt {
-				return "validation_max_number_constraint", fmt.Sprintf("%q takes a whole number no larger than %d (a larger one cannot be stored exactly); got %s.", key, MaxInt, numberText(v))
+			if f.OnlyInt && n > org.MaxWhole {
+				return "validation_max_number_constraint", fmt.Sprintf("%q takes a whole number no larger than %d (a larger one cannot be stored exactly); got %s.", key, org.MaxWhole, numberText(v))
 			}
-			if f.OnlyInt && n < -MaxInt {
-				return "validation_min_number_constraint", fmt.Sprintf("%q takes a whole number no smaller than -%d (a smaller one cannot be stored exactly); got %s.", key, MaxInt, numberText(v))
+			if f.OnlyInt && n < -org.MaxWhole {
+				return "validation_min_number_constraint", fmt.Sprintf("%q takes a whole number no smaller than -%d (a smaller one cannot be stored exactly); got %s.", key, org.MaxWhole, numberText(v))
 			}
 			return "", ""
 		}

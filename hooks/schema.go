@@ -16,6 +16,8 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"rapport/internal/org"
 )
 
 // Rapport's collections are its rules' anchors: every hook finds its
@@ -394,7 +396,7 @@ func boundChange(verb string, bound *float64) string {
 }
 
 func boundReason(bound float64) string {
-	if math.Abs(bound) == MaxInt {
+	if math.Abs(bound) == org.MaxWhole {
 		return "past ±(2^53-1) whole numbers are no longer stored exactly"
 	}
 	return "the server's rules and the apps count on values within it (amounts above zero, counts never negative, ratings 1 to 5), and a zero or negative expense would free budget instead of spending it"

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"rapport/hooks"
+	"rapport/internal/org"
 	"rapport/internal/testkit"
 )
 
@@ -552,7 +553,7 @@ func TestSchemaRapportFieldsCanBeTightened(t *testing.T) {
 	t.Run("back to the migration's bounds", func(t *testing.T) {
 		data := schemaGet(t, c, "expenses")
 		fs := schemaFields(t, data)
-		maps.Copy(schemaField(fs, "amount"), map[string]any{"min": 1, "max": hooks.MaxInt})
+		maps.Copy(schemaField(fs, "amount"), map[string]any{"min": 1, "max": org.MaxWhole})
 		data["fields"] = fs
 		patch(t, "expenses", data)
 		if res := expense(2_000_000); res.Status != http.StatusOK {

@@ -13,7 +13,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"rapport/hooks"
 	"rapport/internal/flow"
 	"rapport/internal/org"
 	"rapport/internal/testkit"
@@ -476,7 +475,7 @@ func TestWholeNumbersStayExact(t *testing.T) {
 			if !ok || !n.OnlyInt {
 				continue
 			}
-			if n.Max == nil || *n.Max > hooks.MaxInt || n.Min == nil || *n.Min < -hooks.MaxInt {
+			if n.Max == nil || *n.Max > org.MaxWhole || n.Min == nil || *n.Min < -org.MaxWhole {
 				t.Errorf("%s.%s: min %v, max %v", name, n.Name, n.Min, n.Max)
 			}
 		}

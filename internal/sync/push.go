@@ -341,8 +341,10 @@ func execute(tx core.App, info *core.RequestInfo, auth *core.Record, clientID st
 			data[k] = v
 		}
 	}
-	if err := hooks.CheckInput(coll, data); err != nil && m.Op != "delete" {
-		return nil, nil, err
+	if m.Op != "delete" { // a delete's data is ignored
+		if err := hooks.CheckInput(coll, data); err != nil {
+			return nil, nil, err
+		}
 	}
 	who := &actor.Actor{User: auth, ClientID: clientID}
 	switch m.Op {
