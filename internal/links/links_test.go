@@ -265,3 +265,15 @@ func TestLinksObeyTheRules(t *testing.T) {
 		t.Fatalf("self-approval by link: %d %s", status, body)
 	}
 }
+
+// The link pages are rate limited per IP (PocketBase's rule "/l/").
+func TestLinksRateLimited(t *testing.T) {
+	e := setup(t)
+	status := 0
+	for range 31 {
+		status, _ = get(t, e.url+"/l/not-a-token")
+	}
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("31st request: %d", status)
+	}
+}

@@ -1,7 +1,11 @@
 package notify_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,13 +21,43 @@ import (
 	"rapport/internal/testkit"
 )
 
-func setup(t *testing.T) (*tests.TestApp, *testkit.Org, *testkit.Client) {
+func setup(t *testing.T) (*tests.TestApp, *testkit.Org, *client) {
 	t.Helper()
 	app := testkit.NewApp(t)
 	sync.Register(app)
 	notify.Register(app)
 	o := testkit.NewOrg(t, app)
-	return app, o, testkit.NewClient(t, o)
+	return app, o, &client{t: t, o: o, url: testkit.Serve(t, app).URL}
+}
+
+// client calls the API over real HTTP (the sync push reads its body twice,
+// which an in-process recorder does not allow).
+type client struct {
+	t   *testing.T
+	o   *testkit.Org
+	url string
+}
+
+// Do sends a JSON request as user as ("" for a guest).
+func (c *client) Do(as, method, path string, body any) testkit.Response {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		r = bytes.NewReader(raw)
+	}
+	req, _ := http.NewRequest(method, c.url+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if as != "" {
+		req.Header.Set("Authorization", c.o.Token(c.t, as))
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return testkit.Response{Status: res.StatusCode, Body: b}
 }
 
 // A notice reaches only its user: Rita lists and marks hers, Rob sees none
@@ -62,6 +96,17 @@ func TestNoticeSeenOnlyByItsUser(t *testing.T) {
 	}
 	if r := c.Do("rita", "DELETE", "/api/collections/notifications/records/"+id, nil); r.Status < 400 {
 		t.Fatalf("rita deleted a notice: %d %s", r.Status, r.Body)
+	}
+
+	// the sync push obeys the same rule: read_at yes, anything else no
+	push := c.Do("rita", "POST", "/api/sync/push", map[string]any{"clientId": "ritaphone01", "schemaVersion": 1,
+		"mutations": []map[string]any{
+			{"id": 1, "op": "update", "collection": "notifications", "recordId": id, "data": map[string]any{"read_at": "2026-01-02 10:00:00Z"}},
+			{"id": 2, "op": "update", "collection": "notifications", "recordId": id, "data": map[string]any{"body": "changed"}},
+		}}).JSON()
+	results, _ := push["results"].([]any)
+	if len(results) != 2 || results[0].(map[string]any)["status"] != "applied" || results[1].(map[string]any)["status"] != "rejected" {
+		t.Fatalf("push: %v", push)
 	}
 
 	for user, want := range map[string]string{"rita": "Expense approved", "rob": "Plan rejected"} {
