@@ -54,8 +54,7 @@ func refused(err error) *Problem {
 	if !errors.As(err, &apiErr) {
 		return nil
 	}
-	p := &Problem{Status: apiErr.Status, Key: "refused", Detail: apiErr.Message}
-	return p
+	return &Problem{Status: apiErr.Status, Key: "refused", Detail: apiErr.Message}
 }
 
 // showProblem renders p (or a 500 for any other error) in lang.

@@ -1,6 +1,7 @@
 package links
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -46,9 +47,9 @@ func serve(approval, survey handler) func(e *core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
 		c, err := Parse(e.App, e.Request.PathValue("token"))
 		switch {
-		case err == ErrExpired:
+		case errors.Is(err, ErrExpired):
 			return render(e, problemExpired.Status, "message", visitorLang(e), problemExpired)
-		case err == ErrInvalid:
+		case errors.Is(err, ErrInvalid):
 			return render(e, problemInvalid.Status, "message", visitorLang(e), problemInvalid)
 		case err != nil:
 			return err
