@@ -217,6 +217,18 @@ func TestLinksRefused(t *testing.T) {
 		t.Fatalf("link after a change: %d %s", status, body)
 	}
 
+	// the request now waits for someone else: mia's link is void
+	if _, err := app.DB().Update("expenses", dbx.Params{"approver": e.o.Users["max"].Id}, dbx.HashExp{"id": x.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	forMia, _ := links.ApprovalURL(app, mia, e.o.Reload(t, x), "approve")
+	if status, body := post(t, forMia, url.Values{}); status != http.StatusConflict || !strings.Contains(body, "不再等待您") {
+		t.Fatalf("link of a former approver: %d %s", status, body)
+	}
+	if _, err := app.DB().Update("expenses", dbx.Params{"approver": mia}, dbx.HashExp{"id": x.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+
 	// a fresh link works until the secret is rotated
 	fresh, _ := links.ApprovalURL(app, mia, e.o.Reload(t, x), "approve")
 	if err := links.Rotate(app); err != nil {
@@ -275,5 +287,29 @@ func TestLinksRateLimited(t *testing.T) {
 	}
 	if status != http.StatusTooManyRequests {
 		t.Fatalf("31st request: %d", status)
+	}
+}
+
+// A reject link rejects with the note, and the rep is told (in English,
+// her language) by notice and mail.
+func TestRejectByLink(t *testing.T) {
+	e := setup(t)
+	app := e.o.App
+	rita := e.o.Reload(t, e.o.Users["rita"])
+	rita.Set("language", "en")
+	if err := app.Save(rita); err != nil {
+		t.Fatal(err)
+	}
+	_, x := e.submitted(t, 150)
+	reject, _ := links.ApprovalURL(app, e.o.Users["mia"].Id, x, "reject")
+	if status, body := post(t, reject, url.Values{"note": {"Not this restaurant"}}); status != 200 {
+		t.Fatalf("reject: %d %s", status, body)
+	}
+	if got := e.o.Reload(t, x); got.GetString("status") != "rejected" {
+		t.Fatalf("expense %s", got.GetString("status"))
+	}
+	m := e.inbox.Next(t)
+	if m.To[0] != "rita@example.com" || !strings.Contains(m.Subject, "Expense rejected") || !strings.Contains(m.Text, "Not this restaurant") {
+		t.Fatalf("rita's mail: %v %s\n%s", m.To, m.Subject, m.Text)
 	}
 }

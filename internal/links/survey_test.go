@@ -68,6 +68,10 @@ func TestSurveyRoundTrip(t *testing.T) {
 			t.Errorf("%s sends to %q: %d %v", c.as, c.email, status, res)
 		}
 	}
+	planned := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": acme.Id, "status": "scheduled", "due_date": testkit.Day(1)})
+	if status, res := e.call(t, "rita", "POST", "/api/visits/"+planned.Id+"/survey", map[string]any{"email": "li.wei@acme.example"}); status != 400 || code(res, "status") != "visit_not_done" {
+		t.Errorf("survey of a scheduled visit: %d %v", status, res)
+	}
 	e.inbox.None(t, 0)
 
 	status, res := e.call(t, "rita", "POST", path, map[string]any{"email": "LI.WEI@acme.example"})
