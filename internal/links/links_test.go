@@ -313,3 +313,41 @@ func TestRejectByLink(t *testing.T) {
 		t.Fatalf("rita's mail: %v %s\n%s", m.To, m.Subject, m.Text)
 	}
 }
+
+// Rotation voids every link made before it: by the command, or by a
+// superuser through the API (nobody else).
+func TestRotateSecret(t *testing.T) {
+	e := setup(t)
+	app := e.o.App
+	_, x := e.submitted(t, 150)
+	link, _ := links.ApprovalURL(app, e.o.Users["mia"].Id, x, "approve")
+	token := link[strings.LastIndex(link, "/")+1:]
+	cmd := links.Command(app)
+	cmd.SetArgs([]string{"rotate-secret"})
+	cmd.SetOut(io.Discard)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := links.Parse(app, token); err != links.ErrInvalid {
+		t.Fatalf("a link from before the rotation: %v", err)
+	}
+
+	link, _ = links.ApprovalURL(app, e.o.Users["mia"].Id, x, "approve")
+	token = link[strings.LastIndex(link, "/")+1:]
+	if status, _ := e.call(t, "ada", "POST", "/api/links/rotate-secret", nil); status != http.StatusForbidden {
+		t.Fatalf("an admin user rotates: %d", status)
+	}
+	if _, err := links.Parse(app, token); err != nil {
+		t.Fatalf("refused rotation changed the secret: %v", err)
+	}
+	req, _ := http.NewRequest("POST", e.url+"/api/links/rotate-secret", nil)
+	req.Header.Set("Authorization", testkit.SuperuserToken(t, app))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("superuser rotates: %v %v", res, err)
+	}
+	res.Body.Close()
+	if _, err := links.Parse(app, token); err != links.ErrInvalid {
+		t.Fatalf("a link from before the API rotation: %v", err)
+	}
+}
