@@ -62,7 +62,7 @@ func bindDeletes(app core.App) {
 // and names none: they may be records the caller cannot see.
 var heldBy = map[string]struct{ field, msg string }{
 	"plans":  {"plan", "This plan has %s recorded against it; delete those drafts first (once approved, a plan is closed rather than deleted)."},
-	"visits": {"visit", "This visit is linked to %s, which keep it on record; mark it cancelled instead of deleting it."},
+	"visits": {"visit", "This visit is linked to %s and stays on record for them; a visit that will not take place can be marked cancelled instead."},
 }
 
 func plural(n int64, noun string) string {
