@@ -1,7 +1,13 @@
 package sync_test
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"rapport/internal/testkit"
 )
@@ -46,4 +52,76 @@ func TestPushHardeningRules(t *testing.T) {
 	if c, _ := e.app.FindRecordById("customers", acme.Id); c.GetInt("annual_contract_amount") != acme.GetInt("annual_contract_amount") {
 		t.Error("the pushed contract amount was written")
 	}
+}
+
+// The manager set on a rep approves the rep's requests; the rep's pull and
+// realtime subscriptions never carry that manager's account.
+func TestApproverAccountStaysHiddenFromPullAndRealtime(t *testing.T) {
+	e := newEnv(t)
+	rita, mia := e.o.Users["rita"], e.o.Users["mia"]
+	rita.Set("manager", mia.Id)
+	if err := e.app.Save(rita); err != nil {
+		t.Fatal(err)
+	}
+	if _, res := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone0001", nil); strings.Contains(mustMarshal(t, res), mia.Id) {
+		t.Errorf("rita's pull names mia: %v", res)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.url+"/api/realtime", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	next := func() (name, data string) {
+		for lines.Scan() {
+			line := lines.Text()
+			switch {
+			case strings.HasPrefix(line, "event:"):
+				name = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+			case strings.HasPrefix(line, "data:"):
+				data = strings.TrimSpace(strings.TrimPrefix(line, "data:"))
+			case line == "" && name != "":
+				return name, data
+			}
+		}
+		t.Fatalf("realtime stream ended: %v", lines.Err())
+		return "", ""
+	}
+	_, data := next() // PB_CONNECT
+	var connect struct{ ClientID string }
+	if err := json.Unmarshal([]byte(data), &connect); err != nil || connect.ClientID == "" {
+		t.Fatalf("connect: %s", data)
+	}
+	if status, res := e.call("rita", "POST", "/api/realtime", map[string]any{"clientId": connect.ClientID,
+		"subscriptions": []string{"users/*", "users/" + mia.Id}}); status != 204 {
+		t.Fatalf("subscribe: %d %v", status, res)
+	}
+	for _, u := range []string{"mia", "rita"} { // mia's change first: rita's event comes after it
+		r := e.o.Reload(t, e.o.Users[u])
+		r.Set("name", u+" renamed")
+		if err := e.app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		name, data := next()
+		if strings.Contains(data, "mia renamed") {
+			t.Fatalf("rita got mia's account over realtime (%s): %s", name, data)
+		}
+		if strings.Contains(data, "rita renamed") {
+			return // her own change arrived, mia's did not
+		}
+	}
+}
+
+func mustMarshal(t *testing.T, v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
