@@ -41,7 +41,7 @@ var accountFieldsThroughRelations = []string{"id", "name"}
 var backRelation = regexp.MustCompile(`^(\w+)_via_\w+$`)
 
 func bindReads(app core.App) {
-	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{Func: func(se *core.ServeEvent) error {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
 			// after the auth token is loaded, before the records API
 			Priority: apis.DefaultBodyLimitMiddlewarePriority + 1,
@@ -68,7 +68,7 @@ func bindReads(app core.App) {
 			},
 		})
 		return se.Next()
-	}})
+	})
 
 	app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
 		for _, sub := range e.Subscriptions {

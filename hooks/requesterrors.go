@@ -28,7 +28,7 @@ import (
 // rewrites PocketBase's own answer after the fact, so a body PocketBase reads
 // is not read again. The sync push decodes its body itself.
 func bindRequestErrors(app core.App) {
-	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{Func: func(se *core.ServeEvent) error {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
 			Priority: apis.DefaultBodyLimitMiddlewarePriority + 1,
 			Func: func(e *core.RequestEvent) error {
@@ -48,7 +48,7 @@ func bindRequestErrors(app core.App) {
 			},
 		})
 		return se.Next()
-	}})
+	})
 }
 
 // explainJSON is the 400 for a body that failed to decode with err, or nil
