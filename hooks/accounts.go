@@ -8,9 +8,10 @@ import (
 )
 
 // signInFields are what only an account's owner (and superusers) change:
-// the auth collection's e-mail, e-mail visibility, verified flag, password
-// and token key, and the password form's oldPassword and passwordConfirm.
-var signInFields = []string{"email", "emailVisibility", "verified", "password", "passwordConfirm", "oldPassword", "tokenKey"}
+// the auth collection's e-mail, e-mail visibility, verified flag and
+// password, and the password form's oldPassword and passwordConfirm. (The
+// token key is hidden: PocketBase drops it from any other caller's body.)
+var signInFields = []string{"email", "emailVisibility", "verified", "password", "passwordConfirm", "oldPassword"}
 
 // bindAccounts keeps sign-in credentials their owner's. PocketBase checks
 // an update's oldPassword, and that its e-mail equals the stored one,

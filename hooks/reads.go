@@ -25,8 +25,8 @@ import (
 // the rep their approver's limit. So a client's filter or sort (records
 // list and realtime subscriptions) may read, of an account reached through
 // a relation, only its id and name, unless the caller sees every account
-// (finance, admins, superusers). The name is no secret: refusals name the
-// approver.
+// (finance, admins, superusers). A colleague's name is no secret
+// (refusals to deciders name the approver).
 //
 // The same check reads the filter and sort with PocketBase's own parser
 // and field resolver, so one that cannot be read is a 400 saying what is
