@@ -24,7 +24,7 @@ func bindRoutes(se *core.ServeEvent) {
 	g := se.Router.Group("/api/sync")
 	g.Bind(apis.RequireAuth("users"))
 	g.BindFunc(retryable)
-	g.POST("/push", push).Bind(apis.BodyLimit(maxPushBytes))
+	g.POST("/push", push).Unbind(apis.DefaultBodyLimitMiddlewareId) // readPush limits the body
 	g.GET("/pull", pull)
 	g.DELETE("/rejected/{clientId}/{id}", dismiss)
 }

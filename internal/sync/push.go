@@ -51,12 +51,12 @@ type Result struct {
 	Replayed bool             `json:"replayed,omitempty"`
 }
 
-// pushRequest is decoded in two steps, the mutations one by one, so that a
-// wrongly typed field rejects its mutation only (decodeMutation).
+// pushRequest is decoded as a stream, the mutations one by one, so that a
+// wrongly typed field rejects its mutation only (readPush, decodeMutation).
 type pushRequest struct {
-	ClientID      string            `json:"clientId"`
-	SchemaVersion int               `json:"schemaVersion"`
-	Mutations     []json.RawMessage `json:"mutations"`
+	ClientID      string
+	SchemaVersion int
+	Mutations     []Mutation
 }
 
 // rawMutation is a Mutation before its fields' types are checked.
@@ -85,27 +85,14 @@ var (
 )
 
 func push(e *core.RequestEvent) error {
-	var req pushRequest
-	if err := json.NewDecoder(e.Request.Body).Decode(&req); err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return router.NewApiError(http.StatusRequestEntityTooLarge, "The push is larger than 32 MB; send fewer mutations per push.", nil)
-		}
-		return e.BadRequestError(bodyError(err)+" Nothing was applied.", nil)
+	req, err := readPush(e)
+	if err != nil {
+		return err
 	}
 	if req.SchemaVersion > 1 {
 		return e.BadRequestError("This server speaks sync schema version 1; update the server or use an older app.", nil)
 	}
-	if len(req.Mutations) > MaxMutations {
-		return router.NewApiError(http.StatusRequestEntityTooLarge,
-			"A push may carry at most 1000 mutations; this one has "+itoa(int64(len(req.Mutations)))+". Nothing was applied.", nil)
-	}
-	mutations := make([]Mutation, len(req.Mutations))
-	for i, raw := range req.Mutations {
-		var err error
-		if mutations[i], err = decodeMutation(raw); err != nil {
-			return e.BadRequestError("In mutations["+itoa(int64(i))+"], "+err.Error()+". Nothing was applied.", nil)
-		}
-	}
+	mutations := req.Mutations
 	last, err := bindClient(e, req.ClientID)
 	if err != nil {
 		return err
@@ -175,32 +162,11 @@ func push(e *core.RequestEvent) error {
 	return finish(http.StatusOK)
 }
 
-// bodyError says what is wrong with a push body that does not decode.
-func bodyError(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if !errors.As(err, &typeErr) {
-		return "The push body is not valid JSON."
-	}
-	switch typeErr.Field {
-	case "clientId":
-		return "The clientId must be a string."
-	case "schemaVersion":
-		return "The schemaVersion must be a whole number."
-	case "mutations":
-		return "The mutations must be an array."
-	}
-	return "The push body must be a JSON object."
-}
-
 // decodeMutation reads one mutation. What makes it unplaceable (not an
 // object, an id that is not a whole number from 1) is an error for the
 // whole push; a field of the wrong type is this mutation's rejection.
-func decodeMutation(raw json.RawMessage) (Mutation, error) {
-	var r rawMutation
+func decodeMutation(r rawMutation) (Mutation, error) {
 	var m Mutation
-	if json.Unmarshal(raw, &r) != nil {
-		return m, errors.New("the mutation is not an object")
-	}
 	if json.Unmarshal(r.ID, &m.ID) != nil || m.ID < 1 {
 		return m, errors.New("id must be a whole number from 1 up")
 	}
@@ -216,12 +182,16 @@ func decodeMutation(raw json.RawMessage) (Mutation, error) {
 		{"data", "an object of field values", r.Data, &m.Data},
 		{"base", "an object of field values", r.Base, &m.Base},
 	} {
-		if f.raw != nil && json.Unmarshal(f.raw, f.to) != nil {
+		if f.raw != nil && len(f.raw) <= MaxDataBytes && json.Unmarshal(f.raw, f.to) != nil {
 			bad[f.name] = validation.NewError("invalid_type", f.name+" must be "+f.want+".")
 		}
 	}
+	message := "The mutation has fields of the wrong type; nothing of it was applied."
+	if tooLarge(&m, r, bad) {
+		message = "The mutation is larger than the sync limits allow; nothing of it was applied."
+	}
 	if len(bad) > 0 {
-		m.badTypes = router.NewBadRequestError("The mutation has fields of the wrong type; nothing of it was applied.", bad)
+		m.badTypes = router.NewBadRequestError(message, bad)
 	}
 	return m, nil
 }
