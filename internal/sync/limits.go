@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -258,4 +259,20 @@ func cut(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// pullLimit reads pull's limit: none is the default, a whole number from 1
+// counts up to maxPullLimit, however many digits it has.
+func pullLimit(s string) (int, bool) {
+	if s == "" {
+		return defaultPullLimit, true
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return maxPullLimit, true
+	}
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return int(min(n, maxPullLimit)), true
 }

@@ -44,7 +44,7 @@ type Mutation struct {
 // Result is the outcome of one mutation.
 type Result struct {
 	ID       int64            `json:"id"`
-	Status   string           `json:"status"` // applied, conflict, rejected
+	Status   string           `json:"status"` // applied, conflict, rejected, lost
 	Record   *core.Record     `json:"record,omitempty"`
 	Fields   []string         `json:"fields,omitempty"`
 	Error    *router.ApiError `json:"error,omitempty"`
@@ -103,7 +103,17 @@ func push(e *core.RequestEvent) error {
 	}
 
 	res := pushResponse{Results: make([]Result, 0, len(mutations))}
+	rebased := false
 	finish := func(status int) error {
+		if len(mutations) > 0 {
+			// the ids a restore lost right before this push's: reported by
+			// the push that rebased past them, and by any copy of it
+			lost, err := lostBefore(e.App, req.ClientID, mutations[0].ID, !rebased)
+			if err != nil {
+				return err
+			}
+			res.Results = append(lost, res.Results...)
+		}
 		res.LastMutationID = last
 		res.TokenExpiresIn = tokenExpiresIn(e)
 		if err := enrichResults(e, res.Results); err != nil {
@@ -127,7 +137,7 @@ func push(e *core.RequestEvent) error {
 		}
 		if m.ID > last+1 {
 			was := last
-			if last, err = rebase(e, req.ClientID, last, m.ID); err != nil {
+			if last, rebased, err = rebase(e, req.ClientID, last, m.ID); err != nil {
 				return err
 			}
 			if last != was {
@@ -136,6 +146,11 @@ func push(e *core.RequestEvent) error {
 			res.Code, res.Expected = "out_of_order", last+1
 			res.Message = "Mutation " + itoa(m.ID) + " arrived before " + itoa(last+1) + "; push the outbox in order from " + itoa(last+1) + "."
 			return finish(http.StatusConflict)
+		}
+		if full, err := rejectionsFull(e.App, req.ClientID); err != nil {
+			return err
+		} else if full {
+			return tooManyRejections(&res, finish)
 		}
 		j := i + 1 // the run of consecutive ids from here
 		for j < len(mutations) && mutations[j].ID == mutations[j-1].ID+1 {
@@ -148,6 +163,8 @@ func push(e *core.RequestEvent) error {
 			last = done[len(done)-1].ID
 		}
 		switch {
+		case errors.Is(err, errTooManyRejections):
+			return tooManyRejections(&res, finish)
 		case errors.Is(err, errAdvanced):
 			// a concurrent push of the same outbox got there first: replays
 			if last, err = lastMutationID(e.App, req.ClientID); err != nil {
@@ -211,7 +228,7 @@ const txChunk = 100
 // Each mutation runs at most twice, and once when nothing is rejected.
 //
 // It returns the results of what was committed, and an error when it
-// stopped early: transient, or errAdvanced.
+// stopped early: transient, errAdvanced, or errTooManyRejections.
 func applyRun(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms []Mutation) ([]Result, error) {
 	var out []Result
 	for len(ms) > 0 {
@@ -225,14 +242,25 @@ func applyRun(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms 
 			ms = ms[n:]
 			continue
 		}
-		if isTransient(ruleErr) {
+		stop := ruleErr
+		if !isTransient(ruleErr) {
+			switch full, err := rejectionsFull(e.App, clientID); {
+			case err != nil:
+				return out, err
+			case full: // not stored: the mutation waits for a dismissal
+				stop = errTooManyRejections
+			default:
+				stop = nil
+			}
+		}
+		if stop != nil {
 			// the mutations before it still take effect, then the push stops
 			if failAt > 0 {
 				if results, again, _, err := runTx(e, info, clientID, ms[:failAt], nil); err == nil && again < 0 {
 					out = append(out, results...)
 				}
 			}
-			return out, ruleErr
+			return out, stop
 		}
 		rejection := &rejectedResult{m: ms[failAt], r: Result{ID: ms[failAt].ID, Status: "rejected", Error: apiError(ruleErr, ms[failAt].Op)}}
 		results, again, _, err := runTx(e, info, clientID, ms[:failAt], rejection)
