@@ -2,7 +2,9 @@ package sync_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"rapport/internal/sync"
+	"rapport/internal/syncclient"
 )
 
 // pushRaw sends body to the push as user name; chunked hides its length
@@ -123,5 +126,145 @@ func TestPushDataBound(t *testing.T) {
 	var stored int
 	if err := e.app.DB().NewQuery("SELECT MAX(LENGTH(payload)) FROM _sync_mutations").Row(&stored); err != nil || stored > 2*sync.MaxDataBytes+1000 {
 		t.Fatalf("the largest stored payload takes %d bytes (%v)", stored, err)
+	}
+}
+
+// rejects is a push of mutations from..to that are each rejected (a create
+// in a collection sync does not write).
+func rejects(client string, from, to int) map[string]any {
+	var muts []map[string]any
+	for id := from; id <= to; id++ {
+		muts = append(muts, map[string]any{"id": id, "op": "create", "collection": "teams", "recordId": fmt.Sprintf("t%014d", id), "data": map[string]any{"name": "x"}})
+	}
+	return map[string]any{"clientId": client, "mutations": muts}
+}
+
+// TestRejectionCap: an install holds at most MaxOpenRejections unresolved
+// rejections. A push that would store one more stops there with 429
+// too_many_rejections (what came before it took effect); so does any push
+// while it is full; a dismissal lets the push through again.
+func TestRejectionCap(t *testing.T) {
+	e := newEnv(t)
+	acme := e.o.Customers["rita"].Id
+	n := sync.MaxOpenRejections
+	if status, res := e.call("rita", "POST", "/api/sync/push", rejects("ritaphone01", 1, n-1)); status != 200 || res["lastMutationId"] != float64(n-1) {
+		t.Fatalf("%d rejections: %d %.300v", n-1, status, res)
+	}
+	// the cap is reached at n, and the push stops at the next rejection
+	body := rejects("ritaphone01", n, n+2)
+	body["mutations"] = append([]map[string]any{}, body["mutations"].([]map[string]any)[0],
+		map[string]any{"id": n + 1, "op": "create", "collection": "visits", "recordId": "v00000000000001", "data": map[string]any{"customer": acme}},
+		rejects("ritaphone01", n+2, n+2)["mutations"].([]map[string]any)[0])
+	status, res := e.call("rita", "POST", "/api/sync/push", body)
+	if status != 429 || res["code"] != "too_many_rejections" || res["lastMutationId"] != float64(n+1) || len(res["results"].([]any)) != 2 ||
+		!strings.Contains(fmt.Sprint(res["message"]), fmt.Sprint(n)) {
+		t.Fatalf("the push that reaches the cap: %d %.500v", status, res)
+	}
+	// full: even a mutation that would apply waits
+	status, res = e.call("rita", "POST", "/api/sync/push", map[string]any{"clientId": "ritaphone01", "mutations": []map[string]any{
+		{"id": n + 2, "op": "create", "collection": "visits", "recordId": "v00000000000002", "data": map[string]any{"customer": acme}}}})
+	if status != 429 || res["code"] != "too_many_rejections" || res["lastMutationId"] != float64(n+1) {
+		t.Fatalf("a push while full: %d %.300v", status, res)
+	}
+	var open int
+	if err := e.app.DB().NewQuery("SELECT COUNT(*) FROM _sync_mutations WHERE status = 'rejected' AND dismissed = 0").Row(&open); err != nil || open != n {
+		t.Fatalf("%d open rejections, want %d (%v)", open, n, err)
+	}
+	if status, _ := e.call("rita", "DELETE", "/api/sync/rejected/ritaphone01/7", nil); status != 204 {
+		t.Fatalf("dismiss: %d", status)
+	}
+	status, res = e.call("rita", "POST", "/api/sync/push", map[string]any{"clientId": "ritaphone01", "mutations": []map[string]any{
+		{"id": n + 2, "op": "create", "collection": "visits", "recordId": "v00000000000002", "data": map[string]any{"customer": acme}}}})
+	if status != 200 || res["lastMutationId"] != float64(n+2) {
+		t.Fatalf("a push after a dismissal: %d %.300v", status, res)
+	}
+	if n, _ := e.app.CountRecords("visits", nil); n != 2 {
+		t.Fatalf("%d visits, want 2", n)
+	}
+	// the reference client tells the app to dismiss
+	c := e.client("rita", "ritatablet1")
+	for range n + 3 {
+		c.Create("teams", map[string]any{"name": "x"})
+	}
+	if err := c.Push(context.Background()); !errors.Is(err, syncclient.ErrTooManyRejections) {
+		t.Fatalf("the reference client at the cap: %v", err)
+	}
+}
+
+// TestPullPagesRejected: pull pages the install's open rejections like the
+// changes — a page carries at most 100 (fewer with a smaller limit), hasMore
+// stays true until all were sent, each arrives once, and again after a
+// reset; the reference client keeps them until dismissed.
+func TestPullPagesRejected(t *testing.T) {
+	e := newEnv(t)
+	if status, res := e.call("rita", "POST", "/api/sync/push", rejects("ritaphone01", 1, 250)); status != 200 {
+		t.Fatalf("push: %d %.300v", status, res)
+	}
+	pages := func(cursor string, limit int) (map[float64]int, string, int) {
+		t.Helper()
+		seen, n := map[float64]int{}, 0
+		for {
+			status, res := e.call("rita", "GET", fmt.Sprintf("/api/sync/pull?clientId=ritaphone01&limit=%d&cursor=%s", limit, cursor), nil)
+			if status != 200 {
+				t.Fatalf("pull: %d %v", status, res)
+			}
+			n++
+			page := res["rejected"].([]any)
+			if len(page) > min(limit, 100) {
+				t.Fatalf("a page of %d rejections with limit %d", len(page), limit)
+			}
+			for _, r := range page {
+				seen[r.(map[string]any)["id"].(float64)]++
+			}
+			cursor = res["cursor"].(string)
+			if res["hasMore"] != true {
+				return seen, cursor, n
+			}
+		}
+	}
+	seen, cursor, n := pages("", 1000)
+	if len(seen) != 250 || n != 3 {
+		t.Fatalf("%d rejections in %d pages, want 250 in 3", len(seen), n)
+	}
+	for id, times := range seen {
+		if times != 1 {
+			t.Errorf("rejection %v sent %d times", id, times)
+		}
+	}
+	if again, _, _ := pages(cursor, 1000); len(again) != 0 {
+		t.Fatalf("the next pull sends %d rejections again", len(again))
+	}
+	if status, res := e.call("rita", "POST", "/api/sync/push", rejects("ritaphone01", 251, 251)); status != 200 {
+		t.Fatalf("push: %d %v", status, res)
+	}
+	if fresh, _, _ := pages(cursor, 7); len(fresh) != 1 || fresh[251] != 1 {
+		t.Fatalf("after one more rejection, the pull sends %v", fresh)
+	}
+	if all, _, n := pages("", 50); len(all) != 251 || n != 6 {
+		t.Fatalf("after a reset: %d rejections in %d pages", len(all), n)
+	}
+
+	c := e.client("rita", "ritaphone01")
+	mustSync(t, c)
+	if got := len(c.Rejected()); got != 251 {
+		t.Fatalf("the reference client holds %d rejections", got)
+	}
+	if err := c.Dismiss(context.Background(), 5); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, c)
+	if got := len(c.Rejected()); got != 250 {
+		t.Fatalf("after a dismissal the reference client holds %d rejections", got)
+	}
+}
+
+// TestPullLimit: a limit above 1000, however long, counts as 1000; below 1
+// or not a number is 400.
+func TestPullLimit(t *testing.T) {
+	e := newEnv(t)
+	for limit, want := range map[string]int{"99999999999999999999": 200, "1001": 200, "1": 200, "": 200, "0": 400, "-99999999999999999999": 400, "ten": 400, "1.5": 400} {
+		if status, res := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone01&limit="+limit, nil); status != want {
+			t.Errorf("limit %q: %d %v, want %d", limit, status, res, want)
+		}
 	}
 }
