@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -175,12 +177,12 @@ func tooLarge(m *Mutation, r rawMutation, bad validation.Errors) bool {
 	over := false
 	for _, f := range []struct {
 		name string
-		raw  json.RawMessage
+		raw  boundedJSON
 		to   *map[string]any
 	}{{"data", r.Data, &m.Data}, {"base", r.Base, &m.Base}} {
-		if len(f.raw) > MaxDataBytes {
-			over, *f.to = true, truncateFields(f.raw, MaxDataBytes)
-			bad[f.name] = validation.NewError("too_large", f.name+" takes "+itoa(int64(len(f.raw)))+
+		if f.raw.size > MaxDataBytes {
+			over, *f.to = true, f.raw.kept
+			bad[f.name] = validation.NewError("too_large", f.name+" takes "+itoa(int64(f.raw.size))+
 				" bytes of JSON; a mutation's "+f.name+" may take at most 131,072 (128 KiB). It was kept only up to that size.")
 		}
 	}
@@ -196,40 +198,45 @@ func tooLarge(m *Mutation, r rawMutation, bad validation.Errors) bool {
 	return over
 }
 
-// truncateFields keeps of the JSON object raw the fields, in the order
-// sent, that fit in limit bytes of JSON together; the first text that does
-// not fit whole is cut to what fits. Anything else that does not fit is
-// left out.
+// boundedJSON is a mutation's data or base as sent. One over MaxDataBytes
+// is cut down as it is decoded, read in place from the decoder's buffer:
+// never copied whole.
+type boundedJSON struct {
+	json.RawMessage                // the value, when within the bound
+	size            int            // its length as sent
+	kept            map[string]any // what fits of it, when over
+}
+
+func (b *boundedJSON) UnmarshalJSON(p []byte) error {
+	b.size = len(p)
+	if len(p) > MaxDataBytes {
+		b.kept = truncateFields(p, MaxDataBytes)
+		return nil
+	}
+	b.RawMessage = bytes.Clone(p)
+	return nil
+}
+
+// truncateFields keeps of the JSON object raw the fields, in name order,
+// that fit in limit bytes of JSON together; a text that does not fit whole
+// is cut to what fits. Anything else that does not fit is left out. Texts
+// are measured after cutting, so an oversized one is never encoded whole.
 func truncateFields(raw json.RawMessage, limit int) map[string]any {
+	var all map[string]any
 	out := map[string]any{}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if json.Unmarshal(raw, &all) != nil {
 		return out
 	}
 	size := 2 // {}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return out
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		key, _ := json.Marshal(name)
+		room := limit - size - len(key) - 2 // "name": and a comma
+		v := all[name]
+		if s, ok := v.(string); ok && room >= 2 {
+			v = fitString(s, room)
 		}
-		key, _ := tok.(string)
-		var v any
-		if dec.Decode(&v) != nil {
-			return out
-		}
-		k, _ := json.Marshal(key)
-		overhead := len(k) + 2 // "key": and a comma
-		val, _ := json.Marshal(v)
-		if size+overhead+len(val) <= limit {
-			out[key], size = v, size+overhead+len(val)
-			continue
-		}
-		if s, ok := v.(string); ok && size+overhead+2 < limit {
-			s = fitString(s, limit-size-overhead)
-			out[key] = s
-			val, _ = json.Marshal(s)
-			size += overhead + len(val)
+		if val, err := json.Marshal(v); err == nil && len(val) <= room {
+			out[name], size = v, size+len(key)+2+len(val)
 		}
 	}
 	return out

@@ -65,8 +65,8 @@ type rawMutation struct {
 	Op         json.RawMessage `json:"op"`
 	Collection json.RawMessage `json:"collection"`
 	RecordID   json.RawMessage `json:"recordId"`
-	Data       json.RawMessage `json:"data"`
-	Base       json.RawMessage `json:"base"`
+	Data       boundedJSON     `json:"data"`
+	Base       boundedJSON     `json:"base"`
 }
 
 type pushResponse struct {
@@ -196,10 +196,10 @@ func decodeMutation(r rawMutation) (Mutation, error) {
 		{"op", "a string", r.Op, &m.Op},
 		{"collection", "a string", r.Collection, &m.Collection},
 		{"recordId", "a string", r.RecordID, &m.RecordID},
-		{"data", "an object of field values", r.Data, &m.Data},
-		{"base", "an object of field values", r.Base, &m.Base},
+		{"data", "an object of field values", r.Data.RawMessage, &m.Data},
+		{"base", "an object of field values", r.Base.RawMessage, &m.Base},
 	} {
-		if f.raw != nil && len(f.raw) <= MaxDataBytes && json.Unmarshal(f.raw, f.to) != nil {
+		if f.raw != nil && json.Unmarshal(f.raw, f.to) != nil {
 			bad[f.name] = validation.NewError("invalid_type", f.name+" must be "+f.want+".")
 		}
 	}
