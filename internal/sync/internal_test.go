@@ -29,7 +29,7 @@ func TestCursorRoundTrip(t *testing.T) {
 			t.Errorf("%q → %+v %v", raw, got, ok)
 		}
 	}
-	for _, bad := range []string{"", "garbage", "MTp4", "Mjo1", "Mg", "Mjp4OjU"} {
+	for _, bad := range []string{"", "garbage", "MTp4", "Mjo1", "Mg", "Mjp4OjU", b64("3:5:7"), b64("3:5:-1:7"), b64("3:5:x:7")} {
 		if _, ok := parseCursor(bad); ok {
 			t.Errorf("%q parsed as a cursor", bad)
 		}
@@ -107,3 +107,5 @@ func TestRebaseOnce(t *testing.T) {
 		t.Fatalf("%d stored lost results, want 3 (%v)", lost, err)
 	}
 }
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

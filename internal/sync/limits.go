@@ -43,6 +43,8 @@ func pushTooLarge() error {
 		validation.Errors{"body": validation.NewError("push_too_large", msg)})
 }
 
+// tooManyMutations is the 413 of a push of more than MaxMutations, told
+// at the first one over: the rest of the body is not read.
 func tooManyMutations() error {
 	msg := "A push may carry at most 1000 mutations; this one has more. Nothing was applied."
 	return router.NewApiError(http.StatusRequestEntityTooLarge, msg,
@@ -53,8 +55,8 @@ func tooManyMutations() error {
 // from the connection. PocketBase's router keeps a copy of every body it
 // reads (to allow rereads), and RequestInfo decodes the whole body again
 // into a map, through the same body limit, which so counted it twice: a push
-// of 20-odd MB got PocketBase's generic 413, and each push cost about three
-// times its size in memory. Here the body is read once, counted once
+// of 20-odd MB got PocketBase's generic 413, and concurrent pushes cost the
+// server over ten times their size in memory. Here the body is read once, counted once
 // against maxPushBytes (the route has no other body limit, clients.go), and
 // what RequestInfo sees afterwards is an empty body.
 func readPush(e *core.RequestEvent) (pushRequest, error) {

@@ -137,9 +137,11 @@ func push(e *core.RequestEvent) error {
 		}
 		if m.ID > last+1 {
 			was := last
-			if last, rebased, err = rebase(e, req.ClientID, last, m.ID); err != nil {
+			var did bool
+			if last, did, err = rebase(e, req.ClientID, last, m.ID); err != nil {
 				return err
 			}
+			rebased = rebased || did
 			if last != was {
 				continue // rebased, or another push moved on: m again
 			}
@@ -179,9 +181,10 @@ func push(e *core.RequestEvent) error {
 	return finish(http.StatusOK)
 }
 
-// decodeMutation reads one mutation. What makes it unplaceable (not an
-// object, an id that is not a whole number from 1) is an error for the
-// whole push; a field of the wrong type is this mutation's rejection.
+// decodeMutation reads one mutation. What makes it unplaceable (an id that
+// is not a whole number from 1; one that is not an object, decodeMutations)
+// is an error for the whole push; a field of the wrong type, or over its
+// bound (tooLarge), is this mutation's rejection.
 func decodeMutation(r rawMutation) (Mutation, error) {
 	var m Mutation
 	if json.Unmarshal(r.ID, &m.ID) != nil || m.ID < 1 {
