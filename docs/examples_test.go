@@ -2,7 +2,9 @@
 // the README and in docs/*.md is executed against a real server seeded with
 // the demo organisation, as a reader would paste it.
 //
-// Each block runs on its own, as a reader would paste it: sh under bash with
+// Each block runs on its own, as a reader would paste it (one marked
+// `<!-- example: continued -->` goes on in the session of the example before
+// it, with its variables): sh under bash with
 // set -euo pipefail in an empty directory (curl fails on an HTTP error unless
 // the block is marked `<!-- example: may-fail -->`), js as an ES module under
 // Node with the official `pocketbase` SDK installed. The documents say
@@ -79,6 +81,11 @@ func examplesOf(t *testing.T, doc string) []example {
 			open = nil
 		case open != nil:
 			open.script += text + "\n"
+		case mark != nil && m != nil && mark[1] == "continued" && len(out) > 0:
+			// the previous example goes on: same session, its variables kept
+			open = &out[len(out)-1]
+			out = out[:len(out)-1]
+			mark = nil
 		case mark != nil && m != nil:
 			open = &example{name: fmt.Sprintf("%s:%d", filepath.Base(doc), i+1), lang: m[1], mayFail: mark[1] == "may-fail"}
 			mark = nil
