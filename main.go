@@ -19,6 +19,7 @@ import (
 	"rapport/internal/bench"
 	"rapport/internal/dbconn"
 	"rapport/internal/demo"
+	"rapport/internal/schedule"
 	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
@@ -55,9 +56,11 @@ func main() {
 
 	hooks.Register(app)
 	sync.Register(app)
+	schedule.Register(app)
 	app.RootCmd.AddCommand(exitOnError(audit.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(bench.Command()))
 	app.RootCmd.AddCommand(exitOnError(demo.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(schedule.Command(app)))
 
 	// Static web from pb_public/ (relative to where the server runs).
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

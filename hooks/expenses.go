@@ -341,6 +341,11 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	if !visited {
 		flags = append(flags, "no_visit_same_day")
 	}
+	if offsite, err := offsiteOn(app, s, customer.Id, day); err != nil {
+		return err
+	} else if offsite {
+		flags = append(flags, offsiteFlag)
+	}
 	if age > lateAfterDays {
 		flags = append(flags, "late_submission")
 	}
