@@ -59,6 +59,13 @@ func holidaySeed(year int) []map[string]any {
 	return seed
 }
 
+// whole caps an int field at the largest whole number JSON keeps exactly,
+// as 1700000009 did for the fields before it.
+func whole(f *core.NumberField) *core.NumberField {
+	f.Max = types.Pointer(float64(maxInt))
+	return f
+}
+
 func careUp(app core.App) error {
 	settings, err := app.FindCollectionByNameOrId("org_settings")
 	if err != nil {
@@ -66,8 +73,8 @@ func careUp(app core.App) error {
 	}
 	settings.Fields.Add(
 		&core.JSONField{Name: "holidays", MaxSize: 64 << 10},
-		intField("care_lead_days", zero, false),
-		intField("complaint_response_hours", types.Pointer(1.0), false),
+		whole(intField("care_lead_days", zero, false)),
+		whole(intField("complaint_response_hours", types.Pointer(1.0), false)),
 	)
 	if err := app.Save(settings); err != nil {
 		return err
@@ -196,7 +203,7 @@ func createComplaints(app core.App, customers *core.Collection) error {
 		&core.DateField{Name: "responded_at"},
 		&core.DateField{Name: "resolved_at"},
 		&core.BoolField{Name: "breached"},
-		intField("version", zero, false),
+		whole(intField("version", zero, false)),
 	)
 	timestamps(c)
 	c.AddIndex("idx_complaints_customer", false, "customer, status", "")

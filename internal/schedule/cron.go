@@ -18,19 +18,20 @@ const (
 // runHour is the org-local hour the daily job runs at.
 const runHour = 2
 
-// Register adds the cron jobs to app once it has bootstrapped, and moves
-// the daily job when org_settings.timezone changes: PocketBase's cron runs
-// in UTC, the job at 02:00 org time.
+// Register adds the cron jobs to app, and moves the daily job to 02:00
+// org time once the settings can be read and whenever they change:
+// PocketBase's cron runs in UTC.
 func Register(app core.App) {
+	app.Cron().MustAdd(CronComplaints, "*/5 * * * *", func() {
+		if n, err := Breaches(app, time.Now()); err != nil {
+			app.Logger().Error("rapport_complaints failed", "error", err, "breached", n)
+		}
+	})
+	addDaily(app)
 	app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		app.Cron().MustAdd(CronComplaints, "*/5 * * * *", func() {
-			if n, err := Breaches(app, time.Now()); err != nil {
-				app.Logger().Error("rapport_complaints failed", "error", err, "breached", n)
-			}
-		})
 		addDaily(app)
 		return nil
 	})
@@ -43,8 +44,10 @@ func Register(app core.App) {
 // addDaily (re)registers the daily job at 02:00 in the org time zone.
 func addDaily(app core.App) {
 	expr := "0 18 * * *" // 02:00 in Asia/Shanghai, when the settings cannot be read
-	if s, err := org.LoadSettings(app); err == nil {
-		expr = DailyExpr(s.Location, time.Now())
+	if app.IsBootstrapped() {
+		if s, err := org.LoadSettings(app); err == nil {
+			expr = DailyExpr(s.Location, time.Now())
+		}
 	}
 	app.Cron().MustAdd(CronSchedule, expr, func() {
 		res, err := Run(app, "")

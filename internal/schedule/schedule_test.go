@@ -1,0 +1,193 @@
+package schedule_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"rapport/internal/org"
+	"rapport/internal/schedule"
+	"rapport/internal/testkit"
+)
+
+// newOrg is the standard test organisation with device times allowed far
+// ahead (the calendar cases run in future years) and no follow-ups unless
+// a test sets them.
+func newOrg(t testing.TB, settings map[string]any) (*tests.TestApp, *testkit.Org) {
+	t.Helper()
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	values := map[string]any{"future_tolerance_hours": 10 * 365 * 24, "followup_offsets": []any{}, "holidays": []any{}}
+	for k, v := range settings {
+		values[k] = v
+	}
+	s, err := app.FindFirstRecordByFilter("org_settings", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Load(values)
+	if err := app.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	return app, o
+}
+
+// customer seeds an active customer of rita's (as the server); yuan sets the tier.
+func customer(t testing.TB, o *testkit.Org, yuan int64, data map[string]any) *core.Record {
+	t.Helper()
+	d := map[string]any{"name": fmt.Sprintf("C%d", len(data)), "owner": o.Users["rita"].Id, "annual_contract_amount": testkit.Yuan(yuan)}
+	for k, v := range data {
+		d[k] = v
+	}
+	return testkit.MustCreate(t, o.App, nil, "customers", d)
+}
+
+const (
+	tierA = 1_000_000 // every 30 days ± 5; trip, holiday gift, birthday card
+	tierB = 400_000   // every 60 days ± 7; holiday gift, birthday card
+	tierC = 60_000    // every 120 days ± 14; greeting card
+	tierD = 1_000     // every 365 days ± 30; nothing
+)
+
+// generated lists a customer's generated visits of source as
+// "kind status due [start..end] notes".
+func generated(t testing.TB, app core.App, c *core.Record, source string) []string {
+	t.Helper()
+	visits, err := app.FindAllRecords("visits", dbx.HashExp{"customer": c.Id, "source": source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, v := range visits {
+		out = append(out, fmt.Sprintf("%s %s %s [%s..%s] %s", v.GetString("kind"), v.GetString("status"), v.GetString("due_date"),
+			v.GetString("window_start"), v.GetString("window_end"), v.GetString("notes")))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func run(t testing.TB, app core.App, day string) schedule.Result {
+	t.Helper()
+	res, err := schedule.Run(app, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func matches(got, want []string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], want[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// The calendar: what the job generates for whom, and when.
+func TestCalendar(t *testing.T) {
+	day := testkit.Day
+	for _, tc := range []struct {
+		name     string
+		settings map[string]any
+		yuan     int64
+		data     map[string]any
+		done     string // started_at of a done visit, if any
+		runOn    string
+		source   string
+		want     []string // prefixes of generated(), sorted
+	}{
+		{name: "never visited: due customer_since + interval", yuan: tierB, data: map[string]any{"customer_since": day(-10)},
+			runOn: day(0), source: "schedule", want: []string{"visit scheduled " + day(50) + " [" + day(43) + ".." + day(57) + "]"}},
+		{name: "never visited long ago: due today", yuan: tierA, data: map[string]any{"customer_since": "2020-03-01"},
+			runOn: day(0), source: "schedule", want: []string{"visit scheduled " + day(0) + " [" + day(-5) + ".." + day(5) + "]"}},
+		{name: "no customer_since, never visited: due today", yuan: tierA, data: map[string]any{},
+			runOn: day(0), source: "schedule", want: []string{"visit scheduled " + day(0)}},
+		{name: "visited late: counts from the actual visit", yuan: tierB, data: map[string]any{"customer_since": "2020-03-01"},
+			done: day(-20) + " 03:00:00.000Z", runOn: day(0), source: "schedule", want: []string{"visit scheduled " + day(40) + " [" + day(33) + ".." + day(47) + "]"}},
+		{name: "tier D: a yearly visit ± 30 days", yuan: tierD, data: map[string]any{"customer_since": "2020-03-01"},
+			settings: map[string]any{}, runOn: day(0), source: "schedule", want: []string{"visit scheduled " + day(0) + " [" + day(-30)}},
+		{name: "leap-day birthday in a common year: 28 February", yuan: tierB,
+			data:  map[string]any{"contacts": []map[string]any{{"name": "Wang Wei", "birthday": "1992-02-29"}}},
+			runOn: "2027-02-21", source: "care", want: []string{"care scheduled 2027-02-28 [2027-02-21..2027-02-28] Birthday of Wang Wei on 2027-02-28. Suggested: birthday_card."}},
+		{name: "leap-day birthday, a day too early", yuan: tierB,
+			data:  map[string]any{"contacts": []map[string]any{{"name": "Wang Wei", "birthday": "1992-02-29"}}},
+			runOn: "2027-02-20", source: "care", want: nil},
+		{name: "leap-day birthday in a leap year", yuan: tierB,
+			data:  map[string]any{"contacts": []map[string]any{{"name": "Wang Wei", "birthday": "1992-02-29"}, {"name": "Li Na", "birthday": "1980-02-29"}}},
+			runOn: "2028-02-25", source: "care", want: []string{"care scheduled 2028-02-29 [2028-02-22..2028-02-29] Birthday of Wang Wei, Li Na on 2028-02-29."}},
+		{name: "holiday in the next year", yuan: tierB, settings: map[string]any{"holidays": []map[string]any{{"name": "元旦", "date": "2028-01-01"}, {"name": "春节", "date": "2028-01-26"}}},
+			runOn: "2027-12-27", source: "care", want: []string{"care scheduled 2028-01-01 [2027-12-25..2028-01-01] 元旦 on 2028-01-01. Suggested: holiday_gift."}},
+		{name: "tier without the entitlement gets no care task", yuan: tierD, settings: map[string]any{"holidays": []map[string]any{{"name": "元旦", "date": "2028-01-01"}}},
+			data:  map[string]any{"contacts": []map[string]any{{"name": "Wang Wei", "birthday": "1970-12-30"}}},
+			runOn: "2027-12-27", source: "care", want: nil},
+		{name: "a greeting card fits a tier C holiday", yuan: tierC, settings: map[string]any{"holidays": []map[string]any{{"name": "元旦", "date": "2028-01-01"}}},
+			runOn: "2027-12-27", source: "care", want: []string{"care scheduled 2028-01-01 [2027-12-25..2028-01-01] 元旦 on 2028-01-01. Suggested: greeting_card."}},
+		{name: "care lead days come from the settings", yuan: tierA, settings: map[string]any{"care_lead_days": 2, "holidays": []map[string]any{{"name": "元旦", "date": "2028-01-01"}}},
+			runOn: "2027-12-27", source: "care", want: nil},
+		{name: "follow-up 1 week: created at once, lead 14 days", yuan: tierB, settings: map[string]any{"followup_offsets": defaultFollowups},
+			data: map[string]any{"customer_since": day(0)}, runOn: day(0), source: "followup",
+			want: []string{"call scheduled " + day(7) + " [" + day(7) + ".." + day(7) + "] After-purchase follow-up (1 week)"}},
+		{name: "follow-up 4–6 months: from 14 days before the window", yuan: tierB, settings: map[string]any{"followup_offsets": defaultFollowups},
+			data: map[string]any{"customer_since": day(-106)}, runOn: day(0), source: "followup",
+			want: []string{"call scheduled " + day(14) + " [" + day(14) + ".." + day(74) + "] After-purchase follow-up (4–6 months)"}},
+		{name: "follow-up yearly with its own lead", yuan: tierB, settings: map[string]any{"followup_offsets": []map[string]any{{"label": "yearly", "every_days": 365, "lead_days": 3}}},
+			data: map[string]any{"customer_since": day(-727)}, runOn: day(0), source: "followup",
+			want: []string{"call scheduled " + day(3) + " [" + day(3) + ".." + day(3) + "] After-purchase follow-up (yearly)"}},
+		{name: "no follow-up for windows past when the customer was created", yuan: tierB, settings: map[string]any{"followup_offsets": defaultFollowups},
+			data: map[string]any{"customer_since": day(-200)}, runOn: day(0), source: "followup", want: nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app, o := newOrg(t, tc.settings)
+			c := customer(t, o, tc.yuan, tc.data)
+			if tc.done != "" {
+				testkit.MustCreate(t, app, o.Users["rita"], "visits", map[string]any{"customer": c.Id, "status": "done", "started_at": tc.done})
+			}
+			run(t, app, tc.runOn)
+			if got := generated(t, app, c, tc.source); !matches(got, tc.want) {
+				t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
+			}
+		})
+	}
+}
+
+var defaultFollowups = []map[string]any{
+	{"label": "1 week", "from_days": 7, "to_days": 7},
+	{"label": "4–6 months", "from_days": 120, "to_days": 180},
+	{"label": "10–12 months", "from_days": 300, "to_days": 365},
+	{"label": "yearly", "every_days": 365},
+}
+
+// A window ends at local midnight: the same instant is one day in Auckland
+// and the day before in Honolulu, and the job runs as of the org's day.
+func TestWindowEndsAtLocalMidnight(t *testing.T) {
+	for _, tc := range []struct {
+		zone   string
+		missed bool
+	}{{"Pacific/Kiritimati", true}, {"Pacific/Honolulu", false}} {
+		t.Run(tc.zone, func(t *testing.T) {
+			app, o := newOrg(t, map[string]any{"timezone": tc.zone})
+			c := customer(t, o, tierA, map[string]any{"customer_since": "2020-01-01"})
+			run(t, app, "2027-03-01") // due 2027-03-01, window ends 2027-03-06
+			// 2027-03-06 23:30 in Honolulu is 2027-03-07 in Kiritimati
+			at, _ := time.Parse(time.RFC3339, "2027-03-07T09:30:00Z")
+			s, err := org.LoadSettings(app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := run(t, app, s.Today(at))
+			if (res.Missed == 1) != tc.missed {
+				t.Errorf("as of %s: %+v; visits %v", s.Today(at), res, generated(t, app, c, "schedule"))
+			}
+		})
+	}
+}
