@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"rapport/internal/flow"
 	"rapport/internal/org"
 	"rapport/internal/schedule"
 	"rapport/internal/testkit"
@@ -189,5 +190,219 @@ func TestWindowEndsAtLocalMidnight(t *testing.T) {
 				t.Errorf("as of %s: %+v; visits %v", s.Today(at), res, generated(t, app, c, "schedule"))
 			}
 		})
+	}
+}
+
+// snapshot is every visit row as stored, by id.
+func snapshot(t testing.TB, app core.App) map[string]string {
+	t.Helper()
+	visits, err := app.FindAllRecords("visits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, v := range visits {
+		b, _ := v.MarshalJSON()
+		rows[v.Id] = string(b)
+	}
+	return rows
+}
+
+func changeCount(t testing.TB, app core.App) int {
+	t.Helper()
+	var n int
+	if err := app.DB().Select("COUNT(*)").From("_sync_changes").Row(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A second run as of the same day changes nothing: no row, no version, no
+// change-log entry.
+func TestIdempotent(t *testing.T) {
+	app, o := newOrg(t, map[string]any{"followup_offsets": defaultFollowups,
+		"holidays": []map[string]any{{"name": "元旦", "date": testkit.Day(3)}}})
+	for i, yuan := range []int64{tierA, tierB, tierC, tierD} {
+		customer(t, o, yuan, map[string]any{"name": fmt.Sprint("I", i), "customer_since": testkit.Day(-110 - i),
+			"contacts": []map[string]any{{"name": "Zhang", "birthday": "1970-" + testkit.Day(2)[5:]}}})
+	}
+	first := run(t, app, testkit.Day(0))
+	if first.Created == 0 {
+		t.Fatalf("first run created nothing: %+v", first)
+	}
+	before, changes := snapshot(t, app), changeCount(t, app)
+	second := run(t, app, testkit.Day(0))
+	if second != (schedule.Result{}) {
+		t.Errorf("second run: %+v", second)
+	}
+	after := snapshot(t, app)
+	if len(after) != len(before) {
+		t.Errorf("%d visits, then %d", len(before), len(after))
+	}
+	for id, row := range before {
+		if after[id] != row {
+			t.Errorf("visit changed:\n%s\n%s", row, after[id])
+		}
+	}
+	if n := changeCount(t, app); n != changes {
+		t.Errorf("change log grew from %d to %d", changes, n)
+	}
+}
+
+// --date travels in time: a window that ended is missed (audited), and the
+// next visit is due that day.
+func TestMissedByDate(t *testing.T) {
+	app, o := newOrg(t, nil)
+	c := customer(t, o, tierA, map[string]any{"customer_since": "2020-01-01"})
+	run(t, app, testkit.Day(0))
+	res := run(t, app, testkit.Day(6))
+	want := []string{"visit missed " + testkit.Day(0), "visit scheduled " + testkit.Day(6)}
+	if got := generated(t, app, c, "schedule"); res.Missed != 1 || !matches(got, want) {
+		t.Errorf("%+v: %v", res, got)
+	}
+	missed, err := app.FindFirstRecordByFilter("visits", "status = 'missed'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := app.FindAllRecords("audit_log", dbx.HashExp{"record_id": missed.Id, "action": "update"})
+	if err != nil || len(entries) != 1 || !strings.Contains(entries[0].GetString("changes"), "missed") {
+		t.Errorf("audit of the miss: %v %v", entries, err)
+	}
+	// a rep's own scheduled visit is never touched
+	own := testkit.MustCreate(t, app, o.Users["rita"], "visits", map[string]any{"customer": c.Id, "due_date": testkit.Day(1), "window_end": testkit.Day(1)})
+	run(t, app, testkit.Day(30))
+	if got := o.Reload(t, own); got.GetString("status") != "scheduled" || got.GetString("source") != "manual" {
+		t.Errorf("the rep's visit: %s %s", got.GetString("status"), got.GetString("source"))
+	}
+}
+
+// A done visit moves the next cadence visit; a dormant customer's
+// generated visits are cancelled, and an active one again gets its next.
+func TestDoneVisitMovesCadence(t *testing.T) {
+	app, o := newOrg(t, nil)
+	c := customer(t, o, tierB, map[string]any{"customer_since": testkit.Day(-30)})
+	run(t, app, testkit.Day(0))
+	if got := generated(t, app, c, "schedule"); !matches(got, []string{"visit scheduled " + testkit.Day(30)}) {
+		t.Fatalf("%v", got)
+	}
+	testkit.MustCreate(t, app, o.Users["rita"], "visits", map[string]any{"customer": c.Id, "status": "done", "due_date": testkit.Day(-1)})
+	if got := generated(t, app, c, "schedule"); !matches(got, []string{"visit scheduled " + testkit.Day(59) + " [" + testkit.Day(52) + ".." + testkit.Day(66) + "]"}) {
+		t.Errorf("after a done visit: %v", got)
+	}
+	if due := o.Reload(t, c).GetString("next_visit_due"); due != testkit.Day(59) {
+		t.Errorf("next_visit_due %s", due)
+	}
+
+	fresh := o.Reload(t, c)
+	fresh.Set("status", "dormant")
+	if err := flow.Save(app, o.Users["rita"], fresh); err != nil {
+		t.Fatal(err)
+	}
+	if got := generated(t, app, c, "schedule"); !matches(got, []string{"visit cancelled " + testkit.Day(59)}) {
+		t.Errorf("dormant: %v", got)
+	}
+	run(t, app, testkit.Day(0))
+	if got := generated(t, app, c, "schedule"); len(got) != 1 {
+		t.Errorf("the job plans nothing for a dormant customer: %v", got)
+	}
+}
+
+// Reassigning a customer mid-cycle gives its scheduled generated visits to
+// the new owner; the next run leaves them there.
+func TestReassignMidCycle(t *testing.T) {
+	app, o := newOrg(t, map[string]any{"holidays": []map[string]any{{"name": "元旦", "date": testkit.Day(2)}}})
+	c := customer(t, o, tierA, map[string]any{"customer_since": "2020-01-01"})
+	run(t, app, testkit.Day(0))
+	fresh := o.Reload(t, c)
+	fresh.Set("owner", o.Users["rob"].Id)
+	if err := flow.Save(app, o.Users["ada"], fresh); err != nil {
+		t.Fatal(err)
+	}
+	if res := run(t, app, testkit.Day(0)); res != (schedule.Result{}) {
+		t.Errorf("run after the move: %+v", res)
+	}
+	visits, _ := app.FindAllRecords("visits", dbx.HashExp{"customer": c.Id})
+	if len(visits) != 2 {
+		t.Fatalf("%d visits", len(visits))
+	}
+	for _, v := range visits {
+		if v.GetString("rep") != o.Users["rob"].Id || v.GetString("team") != o.Teams["field"].Id {
+			t.Errorf("%s visit stayed with %s", v.GetString("source"), v.GetString("rep"))
+		}
+	}
+}
+
+// Reps write while the job runs: every write succeeds and the job still
+// leaves exactly one upcoming cadence visit per customer.
+func TestRepWritesWhileJobRuns(t *testing.T) {
+	app, o := newOrg(t, nil)
+	var customers []*core.Record
+	for i := range 300 {
+		customers = append(customers, customer(t, o, tierB, map[string]any{"name": fmt.Sprint("R", i), "customer_since": "2020-01-01"}))
+	}
+	errs := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; i < 40 && err == nil; i++ {
+			_, err = flow.Create(app, o.Users["rita"], "visits", map[string]any{"customer": customers[i*7].Id, "status": "done", "due_date": testkit.Day(-1)})
+		}
+		errs <- err
+	}()
+	run(t, app, testkit.Day(0))
+	if err := <-errs; err != nil {
+		t.Fatalf("a rep's write failed: %v", err)
+	}
+	run(t, app, testkit.Day(0))
+	var rows []struct {
+		Customer string `db:"customer"`
+		N        int    `db:"n"`
+	}
+	err := app.DB().NewQuery(`SELECT customer, COUNT(*) AS n FROM visits WHERE source = 'schedule' AND status = 'scheduled' GROUP BY customer`).All(&rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(customers)+3 { // + the standard org's three
+		t.Errorf("%d customers have a cadence visit", len(rows))
+	}
+	for _, r := range rows {
+		if r.N != 1 {
+			t.Errorf("customer %s has %d", r.Customer, r.N)
+		}
+	}
+}
+
+// The jobs are PocketBase cron jobs with their ids, the daily one at
+// 02:00 org time expressed in UTC, moved when the time zone changes.
+func TestCronJobs(t *testing.T) {
+	app, _ := newOrg(t, nil)
+	schedule.Register(app)
+	expr := func(id string) string {
+		for _, j := range app.Cron().Jobs() {
+			if j.Id() == id {
+				return j.Expression()
+			}
+		}
+		return "(none)"
+	}
+	if got := expr(schedule.CronComplaints); got != "*/5 * * * *" {
+		t.Errorf("%s: %s", schedule.CronComplaints, got)
+	}
+	if got := expr(schedule.CronSchedule); got != "0 18 * * *" {
+		t.Errorf("%s in Asia/Shanghai: %s", schedule.CronSchedule, got)
+	}
+	s, _ := app.FindFirstRecordByFilter("org_settings", "")
+	s.Set("timezone", "Asia/Kolkata")
+	if err := app.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	if got := expr(schedule.CronSchedule); got != "30 20 * * *" {
+		t.Errorf("%s in Asia/Kolkata: %s", schedule.CronSchedule, got)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for now, want := range map[string]string{"2027-01-15T12:00:00Z": "0 1 * * *", "2027-07-15T12:00:00Z": "0 0 * * *"} {
+		at, _ := time.Parse(time.RFC3339, now)
+		if got := schedule.DailyExpr(berlin, at); got != want {
+			t.Errorf("Berlin on %s: %s, want %s", now, got, want)
+		}
 	}
 }
