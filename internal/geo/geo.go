@@ -90,3 +90,6 @@ func ToWGS84(crs string, lon, lat float64) (float64, float64) {
 	}
 	return lon, lat
 }
+
+// ToGCJ02 converts a WGS-84 point to GCJ-02, as Chinese map tiles expect it.
+func ToGCJ02(lon, lat float64) (float64, float64) { return toGCJ02(lon, lat) }
