@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -60,7 +62,9 @@ func tellBreach(app core.App, c *core.Record) error {
 		c.GetDateTime("received_at").Time().Format(time.DateTime), c.GetDateTime("response_due").Time().Format(time.DateTime))
 	link := "/api/collections/complaints/records/" + c.Id
 	recipients := []string{owner.Id}
-	if m := owner.GetString("manager"); m != "" && m != owner.Id {
+	if m, err := managerOf(app, owner); err != nil {
+		return err
+	} else if m != "" && m != owner.Id {
 		recipients = append(recipients, m)
 	}
 	for _, user := range recipients {
@@ -69,4 +73,18 @@ func tellBreach(app core.App, c *core.Record) error {
 		}
 	}
 	return nil
+}
+
+// managerOf is user's manager: the one set on the account, else the
+// manager of their team ("" when neither).
+func managerOf(app core.App, user *core.Record) (string, error) {
+	if m := user.GetString("manager"); m != "" {
+		return m, nil
+	}
+	var m string
+	err := app.DB().Select("manager").From("teams").Where(dbx.HashExp{"id": user.GetString("team")}).Row(&m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return m, err
 }

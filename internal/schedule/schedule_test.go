@@ -14,6 +14,7 @@ import (
 	"rapport/internal/flow"
 	"rapport/internal/org"
 	"rapport/internal/schedule"
+	"rapport/internal/sync"
 	"rapport/internal/testkit"
 )
 
@@ -23,6 +24,7 @@ import (
 func newOrg(t testing.TB, settings map[string]any) (*tests.TestApp, *testkit.Org) {
 	t.Helper()
 	app := testkit.NewApp(t)
+	sync.Register(app) // the change log, so that tests see what phones would pull
 	o := testkit.NewOrg(t, app)
 	values := map[string]any{"future_tolerance_hours": 10 * 365 * 24, "followup_offsets": []any{}, "holidays": []any{}}
 	for k, v := range settings {
@@ -231,6 +233,9 @@ func TestIdempotent(t *testing.T) {
 		t.Fatalf("first run created nothing: %+v", first)
 	}
 	before, changes := snapshot(t, app), changeCount(t, app)
+	if changes == 0 {
+		t.Fatal("the first run reached no phone")
+	}
 	second := run(t, app, testkit.Day(0))
 	if second != (schedule.Result{}) {
 		t.Errorf("second run: %+v", second)
