@@ -214,21 +214,25 @@ func (p *planner) plan(app core.App, ids []string) error {
 
 // openVisits are, per customer, the generated visits the plan compares
 // with: cadence visits not yet done, and tasks whose window has not ended.
+// The query seeks by customer (idx_visits_customer); the rest is sorted
+// out here, so that SQLite never scans the table.
 func (p *planner) openVisits(app core.App, ids []string) (map[string][]*core.Record, error) {
 	idList := make([]any, len(ids))
 	for i, id := range ids {
 		idList[i] = id
 	}
-	records, err := app.FindAllRecords("visits", dbx.In("customer", idList...), dbx.Or(
-		dbx.And(dbx.HashExp{"source": SourceCadence}, dbx.In("status", "scheduled", "in_progress")),
-		dbx.NewExp("occasion != '' AND window_end >= {:day}", dbx.Params{"day": p.day}),
-	))
+	records, err := app.FindAllRecords("visits", dbx.In("customer", idList...), dbx.In("source", generatedSources...))
 	if err != nil {
 		return nil, err
 	}
 	byCustomer := map[string][]*core.Record{}
 	for _, v := range records {
-		byCustomer[v.GetString("customer")] = append(byCustomer[v.GetString("customer")], v)
+		status := v.GetString("status")
+		cadence := v.GetString("source") == SourceCadence && (status == "scheduled" || status == "in_progress")
+		task := v.GetString("occasion") != "" && v.GetString("window_end") >= p.day
+		if cadence || task {
+			byCustomer[v.GetString("customer")] = append(byCustomer[v.GetString("customer")], v)
+		}
 	}
 	return byCustomer, nil
 }
