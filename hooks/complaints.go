@@ -33,22 +33,21 @@ func bindComplaints(app core.App) {
 		c := e.Record
 		setDefault(c, "status", "open")
 		setDefault(c, "severity", "normal")
-		if c.GetDateTime("received_at").IsZero() {
-			c.Set("received_at", types.NowDateTime())
-		}
 		if c.GetString("status") != "open" {
 			return violation.New("status", "invalid_transition", "A new complaint is open; acknowledge or resolve it once it is logged.")
 		}
-		s, err := org.LoadSettings(e.App)
-		if err != nil {
+		if err := setResponseDue(e.App, c); err != nil {
 			return err
 		}
-		due := c.GetDateTime("received_at").Time().Add(time.Duration(s.ComplaintResponseHours) * time.Hour)
-		c.Set("response_due", due)
 		return deriveComplaintOwner(e)
 	})
 	app.OnRecordUpdateExecute("complaints").BindFunc(func(e *core.RecordEvent) error {
 		c := e.Record
+		if !sameValue(c.Get("received_at"), c.Original().Get("received_at")) {
+			if err := setResponseDue(e.App, c); err != nil {
+				return err
+			}
+		}
 		from, to := c.Original().GetString("status"), c.GetString("status")
 		if from != to {
 			if err := complaintTransition(c, from, to); err != nil {
@@ -60,6 +59,24 @@ func bindComplaints(app core.App) {
 		}
 		return deriveTeam(e, "owner")
 	})
+}
+
+// setResponseDue derives response_due from received_at (now when unset).
+// A received_at in the future (a phone's wrong clock) is taken as now: it
+// would otherwise push the deadline out.
+func setResponseDue(app core.App, c *core.Record) error {
+	now := time.Now()
+	received := c.GetDateTime("received_at").Time()
+	if received.IsZero() || received.After(now) {
+		received = now
+		c.Set("received_at", received)
+	}
+	s, err := org.LoadSettings(app)
+	if err != nil {
+		return err
+	}
+	c.Set("response_due", received.Add(time.Duration(s.ComplaintResponseHours)*time.Hour))
+	return nil
 }
 
 // complaintTransition checks a status change and stamps its times.

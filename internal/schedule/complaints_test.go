@@ -90,6 +90,11 @@ func TestComplaintBreach(t *testing.T) {
 		return r.Id
 	}
 	late, early, answered := log("cold tea", 25), log("rude driver", 23), log("wrong invoice", 30)
+	// a phone whose clock is two days ahead does not push the deadline out
+	ahead, _ := app.FindRecordById("complaints", log("clock ahead", -48))
+	if due := ahead.GetDateTime("response_due").Time(); due.After(time.Now().Add(24 * time.Hour)) {
+		t.Errorf("received in the future: due %v", due)
+	}
 	a, _ := app.FindRecordById("complaints", answered)
 	a.Set("status", "acknowledged")
 	a.Set("first_response", "Sorry, corrected.")
