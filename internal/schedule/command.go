@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
@@ -23,7 +24,7 @@ func Command(app core.App) *cobra.Command {
 				return err
 			}
 			res, err := Run(app, date)
-			cmd.Println(res.String())
+			fmt.Fprintln(cmd.OutOrStdout(), res.String())
 			return err
 		},
 	}
