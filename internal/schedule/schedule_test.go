@@ -376,6 +376,28 @@ func TestRepWritesWhileJobRuns(t *testing.T) {
 	}
 }
 
+// A superuser runs a job as the dashboard's Crons page does.
+func TestRunCronOverAPI(t *testing.T) {
+	app, o := newOrg(t, nil)
+	schedule.Register(app)
+	c := testkit.NewClient(t, o)
+	complaint := testkit.MustCreate(t, app, o.Users["rita"], "complaints", map[string]any{"customer": o.Customers["rita"].Id,
+		"summary": "no answer", "received_at": time.Now().Add(-25 * time.Hour)})
+	if res := c.Do("ada", "POST", "/api/crons/"+schedule.CronComplaints, nil); res.Status != 401 && res.Status != 403 {
+		t.Errorf("an admin user (not a superuser) ran it: %d", res.Status)
+	}
+	if res := c.Do("superuser", "POST", "/api/crons/"+schedule.CronComplaints, nil); res.Status != 204 {
+		t.Fatalf("%d %s", res.Status, res.Body)
+	}
+	for range 100 { // the route runs the job in the background
+		if r, _ := app.FindRecordById("complaints", complaint.Id); r.GetBool("breached") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Error("the complaint was not marked breached")
+}
+
 // The jobs are PocketBase cron jobs with their ids, the daily one at
 // 02:00 org time expressed in UTC, moved when the time zone changes.
 func TestCronJobs(t *testing.T) {
