@@ -127,8 +127,8 @@ func (p *planner) nextBirthday(birthday string) string {
 	if err != nil {
 		return ""
 	}
-	year, _ := strconvYear(p.day)
-	for _, y := range []int{year, year + 1} {
+	today, _ := time.Parse(org.DayLayout, p.day)
+	for _, y := range []int{today.Year(), today.Year() + 1} {
 		d := anniversary(y, b.Month(), b.Day())
 		if d >= p.day {
 			return d
@@ -143,9 +143,4 @@ func anniversary(year int, month time.Month, day int) string {
 		t = time.Date(year, month, 28, 0, 0, 0, 0, time.UTC)
 	}
 	return t.Format(org.DayLayout)
-}
-
-func strconvYear(day string) (int, error) {
-	t, err := time.Parse(org.DayLayout, day)
-	return t.Year(), err
 }
