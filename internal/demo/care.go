@@ -26,7 +26,7 @@ var complaintSeeds = []complaintSeed{
 	{"送货延迟 Delivery two days late", "phone", "normal", 2, nil},
 	{"发票抬头错误 Wrong company name on the invoice", "email", "low", 5,
 		[]map[string]any{{"status": "acknowledged", "first_response": "已致电客户，重开发票 Called back, reissuing the invoice."}}},
-	{"设备故障 Machine stopped after the update", "wechat", "high", 50,
+	{"设备故障 Machine stopped after the update", "wechat", "high", 20,
 		[]map[string]any{{"status": "acknowledged", "first_response": "工程师明天上门 Engineer on site tomorrow."},
 			{"status": "resolved", "resolution": "已更换主板 Board replaced."}, {"status": "closed"}}},
 	{"服务态度 Hotline kept the customer waiting", "visit", "normal", 30, nil}, // left unanswered: breached
