@@ -19,6 +19,7 @@ import (
 	"rapport/internal/bench"
 	"rapport/internal/dbconn"
 	"rapport/internal/demo"
+	"rapport/internal/report"
 	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
@@ -55,6 +56,7 @@ func main() {
 
 	hooks.Register(app)
 	sync.Register(app)
+	report.Register(app)
 	app.RootCmd.AddCommand(exitOnError(audit.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(bench.Command()))
 	app.RootCmd.AddCommand(exitOnError(demo.Command(app)))
