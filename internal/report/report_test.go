@@ -472,4 +472,3 @@ func groupKey(parts map[string]string, groupBy string) string {
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
-
