@@ -175,6 +175,7 @@ func writeCSV(e *core.RequestEvent, res *Result) error {
 	var b strings.Builder
 	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
+	w.UseCRLF = true // RFC 4180, as Excel writes it
 	header := []string{"key", "label"}
 	groupings := []string{}
 	if strings.Contains(res.GroupBy, ",") {
