@@ -88,7 +88,12 @@ func audit(q *Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	customers, err := customerNames(q, offsite)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range offsite {
+		v.Set("label", customers[v.GetString("customer")]+" · "+v.GetString("kind")+" "+v.GetString("due_date"))
 		add("offsite_checkin", v, v.GetString("due_date"), v.GetString("rep"), 0,
 			strings.TrimSuffix(strings.TrimRight(v.GetString("checkin_distance_m"), "0"), ".")+" m from the customer")
 	}
@@ -100,7 +105,12 @@ func audit(q *Query) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		customers, err := customerNames(q, breached)
+		if err != nil {
+			return nil, err
+		}
 		for _, k := range breached {
+			k.Set("label", customers[k.GetString("customer")]+" · "+k.GetString("summary"))
 			day := k.GetDateTime("received_at").Time().In(q.Settings.Location).Format("2006-01-02")
 			add("breached_complaint", k, day, k.GetString("owner"), 0, k.GetString("summary"))
 		}
@@ -119,10 +129,19 @@ func audit(q *Query) (*Result, error) {
 	return &Result{Rows: out, Totals: totals, columns: auditColumns}, nil
 }
 
+// customerNames names the customers of records.
+func customerNames(q *Query, records []*core.Record) (map[string]string, error) {
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.GetString("customer")
+	}
+	return labelsOf(q.App, "customer", ids)
+}
+
 // labelOf is how a finding names its record: its presentable label where
 // it has one.
 func labelOf(r *core.Record) string {
-	for _, f := range []string{"label", "summary", "title"} {
+	for _, f := range []string{"label", "title"} {
 		if s := r.GetString(f); s != "" {
 			return s
 		}
