@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/org"
+	"rapport/internal/report"
 )
 
 // Business collections: records whose writes carry rules, versions and audit.
@@ -49,4 +50,5 @@ func Register(app core.App) {
 	bindDeletes(app)
 	bindWriters(app)
 	bindLabels(app)
+	report.BindSums(app)
 }
