@@ -65,12 +65,8 @@ func audit(q *Query) (*Result, error) {
 	// a receipt counts as reused when the caller sees it on two expenses
 	shared := q.App.DB().Select("e2.receipt_sha256").From("expenses e2").
 		Where(dbx.NewExp("e2.receipt_sha256 != ''")).GroupBy("e2.receipt_sha256").Having(dbx.NewExp("COUNT(*) > 1"))
-	cond, err := scope(q.App, q.Auth, "expenses", "e2")
-	if err != nil {
+	if err := q.limit(shared, "expenses", "e2"); err != nil {
 		return nil, err
-	}
-	if cond != nil {
-		shared.AndWhere(cond)
 	}
 	sql, params := embeddable(shared)
 	params["from"], params["to"] = q.From, q.To

@@ -91,12 +91,8 @@ func scopedRecords(q *Query, collection, alias string, where dbx.Expression, ord
 		return nil, err
 	}
 	sel := q.App.RecordQuery(c).From(collection + " " + alias).Select(alias + ".*").AndWhere(where).OrderBy(orderBy...)
-	cond, err := scope(q.App, q.Auth, collection, alias)
-	if err != nil {
+	if err := q.limit(sel, collection, alias); err != nil {
 		return nil, err
-	}
-	if cond != nil {
-		sel.AndWhere(cond)
 	}
 	var out []*core.Record
 	return out, sel.All(&out)

@@ -21,26 +21,21 @@ var complaintKeys = map[string]string{"rep": "k.owner", "team": "k.team", "sever
 
 func complaints(q *Query) (*Result, error) {
 	rs := newRows()
-	list := []Row{}
 	totals := map[string]any{}
 	for _, c := range complaintsColumns {
 		totals[c.Name] = int64(0)
 	}
 	totals["median_response_minutes"] = nil
 	if !q.hasComplaints() {
-		return &Result{Rows: list, Totals: totals, columns: complaintsColumns}, nil
+		return &Result{Rows: []Row{}, Totals: totals, columns: complaintsColumns}, nil
 	}
 	keys, _ := keyExprs(complaintKeys, q.GroupBy)
 	start, end := q.Instants()
 	sel := q.App.DB().Select(append(keys, "k.status", "k.received_at", "k.response_due", "k.responded_at", "k.breached")...).
 		From("complaints k").
 		Where(dbx.NewExp("k.received_at >= {:start} AND k.received_at < {:end}", dbx.Params{"start": start, "end": end}))
-	cond, err := scope(q.App, q.Auth, "complaints", "k")
-	if err != nil {
+	if err := q.limit(sel, "complaints", "k"); err != nil {
 		return nil, err
-	}
-	if cond != nil {
-		sel.AndWhere(cond)
 	}
 	var found []struct {
 		Key         string `db:"k0"`
@@ -81,7 +76,7 @@ func complaints(q *Query) (*Result, error) {
 			all = append(all, m)
 		}
 	}
-	list, err = rs.list(q, q.GroupBy)
+	list, err := rs.list(q, q.GroupBy)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,16 @@ func embeddable(sub *dbx.SelectQuery) (string, dbx.Params) {
 	return sql, params
 }
 
+// limit restricts sel to the records of collection (aliased alias in sel)
+// the caller may list.
+func (q *Query) limit(sel *dbx.SelectQuery, collection, alias string) error {
+	cond, err := scope(q.App, q.Auth, collection, alias)
+	if cond != nil {
+		sel.AndWhere(cond)
+	}
+	return err
+}
+
 // verdict is what a rule says for every record, given only the caller.
 type verdict int
 

@@ -200,12 +200,8 @@ func needsCustomer(groupBy []string) bool {
 // integer sums (the remaining columns).
 func eachGroup(q *Query, sel *dbx.SelectQuery, collection, alias string, nkeys int, fn func(parts []string, sums []int64)) error {
 	if collection != "" { // "" for report_spend_sums, read only when the scope is everything
-		cond, err := scope(q.App, q.Auth, collection, alias)
-		if err != nil {
+		if err := q.limit(sel, collection, alias); err != nil {
 			return err
-		}
-		if cond != nil {
-			sel.AndWhere(cond)
 		}
 	}
 	for i := 0; i < nkeys; i++ {

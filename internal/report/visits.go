@@ -28,12 +28,8 @@ func visits(q *Query) (*Result, error) {
 	if needsCustomer(q.GroupBy) {
 		sel.LeftJoin("customers c", dbx.NewExp("c.id = v.customer"))
 	}
-	cond, err := scope(q.App, q.Auth, "visits", "v")
-	if err != nil {
+	if err := q.limit(sel, "visits", "v"); err != nil {
 		return nil, err
-	}
-	if cond != nil {
-		sel.AndWhere(cond)
 	}
 	var found []struct {
 		Key           string `db:"k0"`
