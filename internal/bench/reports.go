@@ -65,7 +65,7 @@ func (r *run) reportSpend() error {
 	if err != nil {
 		return err
 	}
-	note := fmt.Sprintf("%d rows; median of %d", len(res.Rows), p7.Runs)
+	note := fmt.Sprintf("%d rows; median of %d; baseline: plain SQL GROUP BY on the same database", len(res.Rows), p7.Runs)
 	if got := res.Totals["committed"]; got != committed {
 		note += fmt.Sprintf("; MISMATCH: report committed %v, SQL %d", got, committed)
 	}

@@ -99,7 +99,7 @@ func newWorld(t *testing.T) *world {
 				"received_at": received, "response_due": received.Add(24 * time.Hour), "status": "open",
 				"owner": o.Users[rep].Id, "team": o.Users[rep].GetString("team")}
 			if i > 0 {
-				k["status"] = "acknowledged"
+				k["status"], k["first_response"] = "acknowledged", "We called back."
 				k["responded_at"] = received.Add(time.Duration(1+rng.IntN(40)) * time.Hour)
 			}
 			k["breached"] = k["responded_at"] == nil || k["responded_at"].(time.Time).After(received.Add(24*time.Hour))
