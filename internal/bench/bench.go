@@ -43,6 +43,8 @@ type Sizes struct {
 
 	SSEClients int `json:"sseClients"` // realtime subscribers (P5)
 	Commits    int `json:"commits"`    // commits whose pokes are timed
+
+	ReportExpenses int `json:"reportExpenses"` // expenses under the spend report (P7)
 }
 
 // Full are the sizes of quality.md.
@@ -52,6 +54,7 @@ var Full = Sizes{Name: "full",
 	ChangeLogRows: 1_000_000, PullReps: 50, PullDur: 10 * time.Second, PullMax: 20_000,
 	BigVisible: 5000, InitialRuns: 5,
 	SSEClients: 5000, Commits: 40,
+	ReportExpenses: 1_000_000,
 }
 
 // Quick fits a run in about a minute.
@@ -61,6 +64,7 @@ var Quick = Sizes{Name: "quick",
 	ChangeLogRows: 100_000, PullReps: 20, PullDur: 2 * time.Second, PullMax: 5_000,
 	BigVisible: 5000, InitialRuns: 2,
 	SSEClients: 500, Commits: 10,
+	ReportExpenses: 1_000_000, // P7's point is a million
 }
 
 // Scenarios lists every scenario id in table order.
