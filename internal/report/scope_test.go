@@ -35,7 +35,7 @@ func TestRuleFor(t *testing.T) {
 		{`@request.auth.role = "finance" || rep = @request.auth.id`, "finance", yes},
 		{`@request.auth.role = "finance" && rep = @request.auth.id`, "finance", depends},
 		{`@request.auth.role = "finance" && rep = @request.auth.id || team = ""`, "finance", depends}, // mixed: never simplified
-		{`@request.auth.team = "t1" || rep = @request.auth.id`, "rep", depends},                      // relations are not read
+		{`@request.auth.team = "t1" || rep = @request.auth.id`, "rep", depends},                       // relations are not read
 		{`@request.auth.team.ancestors.id ?= team`, "director", depends},
 	} {
 		if got := ruleFor(c.rule, user(c.as)); got != c.want {
