@@ -44,12 +44,15 @@ func scope(app core.App, auth *core.Record, collection, alias string) (dbx.Expre
 	if err != nil {
 		return nil, fmt.Errorf("%s list rule: %w", collection, err)
 	}
-	ids := app.DB().Select(c.Name + ".id").From(c.Name).AndWhere(expr)
-	if err := resolver.UpdateQuery(ids); err != nil {
+	// Correlated: the rule is checked for the rows the report reads (a
+	// range), not for the whole table first.
+	same := app.DB().Select(c.Name + ".id").From(c.Name).
+		Where(dbx.NewExp("[[" + c.Name + ".id]] = [[" + alias + ".id]]")).AndWhere(expr)
+	if err := resolver.UpdateQuery(same); err != nil {
 		return nil, err
 	}
-	sql, params := embeddable(ids)
-	return dbx.NewExp("["+alias+"].[id] IN ("+sql+")", params), nil
+	sql, params := embeddable(same)
+	return dbx.NewExp("EXISTS ("+sql+")", params), nil
 }
 
 // embeddable returns the SQL and parameters of sub for use inside another
