@@ -1,0 +1,194 @@
+// End-to-end: the field app and the console in headless Debian chromium
+// against a real Rapport server (started by internal/webtest's Go test).
+// Screenshots of every screen go to internal/webtest/artefacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const fx = JSON.parse(readFileSync(process.env.RAPPORT_FIXTURE, 'utf8'));
+mkdirSync(fx.artefacts, { recursive: true });
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const pdf = (text) => ({ name: 'receipt.pdf', mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.4\n${text} ${Date.now()}\n`) });
+const shots = [];
+
+let browser; const dirs = []; const contexts = [];
+before(async () => { browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS }); });
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  console.log(`screenshots (${shots.length}) in ${fx.artefacts}:\n  ${shots.join('\n  ')}`);
+});
+
+// a phone with a fresh profile (persistent: IndexedDB and the service worker survive reloads)
+async function phone(options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'rapport-chromium-'));
+  dirs.push(dir);
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium', headless: true, args: ARGS,
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'Asia/Shanghai',
+    permissions: ['geolocation'], geolocation: { latitude: 31.2304, longitude: 121.4737, accuracy: 12 },
+    ...options,
+  });
+  contexts.push(context);
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (err) => console.log('page error:', err.message));
+  return { context, page };
+}
+
+async function shot(page, name) {
+  const path = join(fx.artefacts, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  shots.push(path);
+}
+
+async function rest(name, method, path, body) {
+  const auth = await fetch(`${fx.url}/api/collections/users/auth-with-password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identity: `${name}@example.com`, password: fx.password }) }).then((r) => r.json());
+  const res = await fetch(fx.url + path, { method, headers: { Authorization: auth.token, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  return { status: res.status, body: await res.json().catch(() => ({})) };
+}
+
+async function signIn(page, name, path = '/app/') {
+  await page.goto(fx.url + path);
+  await page.getByLabel(/Email|邮箱/).fill(`${name}@example.com`);
+  await page.getByLabel(/Password|密码/).fill(fx.password);
+  await shot(page, `${path.replace(/\W/g, '')}-signin`);
+  await page.getByRole('button', { name: /Sign in|登录/ }).click();
+}
+
+const status = (page) => page.evaluate(() => window.rapport.status);
+
+test('a rep works offline, reloads offline, syncs, fixes a refused expense; a manager approves in the console and the app shows it', async () => {
+  const { context, page } = await phone();
+  await signIn(page, 'rita');
+  await page.getByRole('heading', { name: /Overdue/ }).waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => window.rapport.status.lastSyncAt && window.rapport.records('plans').length > 0);
+  await shot(page, 'app-today');
+
+  // ---------------------------------------------------------- offline
+  await context.setOffline(true);
+  assert.equal(await page.evaluate(() => fetch('/api/health').then(() => 'reached', () => 'offline')), 'offline');
+
+  await page.getByRole('link', { name: /Quarterly review/ }).click();
+  await page.getByRole('button', { name: 'Check in here' }).click();
+  await page.getByText('Checked in').waitFor();
+  await page.getByLabel('Notes').fill('Reviewed the service contract');
+  await page.getByLabel('Outcome').fill('Renewal likely');
+  await page.getByLabel('5').check();
+  await page.getByLabel('Photos').setInputFiles({ name: 'shop.png', mimeType: 'image/png', buffer: PNG });
+  await shot(page, 'app-visit');
+  await page.getByRole('button', { name: 'Visit done' }).click();
+  await page.getByRole('heading', { name: /^Today ·/ }).waitFor();
+  const visitId = await page.evaluate(() => window.rapport.records('visits').find((v) => v.notes === 'Reviewed the service contract').id);
+
+  // an expense with its receipt, from the visit's customer
+  await page.goto(`${fx.url}/app/#/expense/new/${fx.customers.rita}/${visitId}`);
+  await page.getByLabel('Amount (CNY)').fill('12O');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByText('Enter an amount in yuan').waitFor();
+  await page.getByLabel('Amount (CNY)').fill('120.50');
+  await page.getByLabel('Category').selectOption('meal');
+  await page.getByLabel('Description').fill('Lunch with the buyer');
+  await page.getByLabel('Receipt photo').setInputFiles(pdf('lunch'));
+  await shot(page, 'app-expense');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByRole('heading', { name: /^Acme/ }).waitFor();
+
+  // and one the server will refuse: more than the plan's 2,000 yuan
+  await page.goto(`${fx.url}/app/#/expense/new/${fx.customers.rita}`);
+  await page.getByLabel('Amount (CNY)').fill('2500');
+  await page.getByLabel('Category').selectOption('event');
+  await page.getByLabel('Description').fill('Customer seminar');
+  await page.getByLabel('Receipt photo').setInputFiles(pdf('seminar'));
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByRole('heading', { name: /^Acme/ }).waitFor();
+  await shot(page, 'app-customer');
+
+  // reload with the network off: the shell comes from the service worker, the data from IndexedDB
+  await page.reload();
+  await page.getByRole('heading', { name: /^Acme/ }).waitFor();
+  await page.goto(`${fx.url}/app/#/outbox`);
+  await page.getByText('Waiting to send').first().waitFor();
+  const pending = (await status(page)).pending;
+  assert.ok(pending >= 5, `the outbox holds the offline work (${pending})`);
+  assert.equal((await status(page)).online, false);
+  await shot(page, 'app-outbox-offline');
+
+  // ---------------------------------------------------------- online
+  await context.setOffline(false);
+  await page.getByText('Refused by the server').waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => window.rapport.status.pending === 0, null, { timeout: 30000 });
+  const message = await page.getByRole('alert').first().textContent();
+  assert.match(message, /2,500\.00 CNY|2,000\.00 CNY/, 'the server\'s message names the numbers');
+  await shot(page, 'app-outbox-refused');
+
+  // on the server: exactly those records, with the rules applied
+  const visit = (await rest('rita', 'GET', `/api/collections/visits/records/${visitId}`)).body;
+  assert.equal(visit.status, 'done');
+  assert.equal(visit.satisfaction, 5);
+  assert.equal(visit.rep, fx.users.rita);
+  assert.equal(visit.checkin_accuracy_m, 12);
+  assert.ok(Math.abs(visit.checkin_location.lat - 31.2304) < 1e-6);
+  assert.equal(visit.photos.length, 1, 'the photo taken offline was uploaded');
+  const all = (await rest('rita', 'GET', `/api/collections/expenses/records?filter=${encodeURIComponent(`plan='${fx.plans.rita}'`)}&sort=created`)).body.items;
+  assert.equal(all.length, 2, 'two expenses, each once');
+  const [lunch, seminar] = all;
+  assert.equal(lunch.amount, 12050, 'yuan typed, minor units on the wire');
+  assert.equal(lunch.status, 'submitted');
+  assert.equal(lunch.approver, fx.users.mia);
+  assert.equal(lunch.visit, visitId);
+  assert.ok(lunch.receipt && lunch.receipt_sha256, 'the receipt went up before the submit');
+  assert.equal(seminar.status, 'draft', 'the refused submit left it a draft');
+  assert.equal(seminar.amount, 250000);
+
+  // fix and resubmit
+  await page.getByRole('button', { name: 'Fix and resubmit' }).click();
+  await page.getByLabel('Amount (CNY)').fill('150.00');
+  await shot(page, 'app-expense-fix');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.waitForFunction(() => window.rapport.outbox().length === 0, null, { timeout: 30000 });
+  const fixed = (await rest('rita', 'GET', `/api/collections/expenses/records/${seminar.id}`)).body;
+  assert.equal(fixed.status, 'submitted');
+  assert.equal(fixed.amount, 15000);
+
+  // ---------------------------------------------------------- the manager
+  await page.waitForFunction(() => window.rapport.status.realtime, null, { timeout: 30000 });
+  await page.goto(`${fx.url}/app/#/customer/${fx.customers.rita}`);
+  const manager = await phone({ viewport: { width: 1280, height: 900 } });
+  await signIn(manager.page, 'mia', '/console/');
+  const row = manager.page.getByRole('row', { name: /Lunch with the buyer/ });
+  await row.waitFor();
+  await shot(manager.page, 'console-approvals');
+  await row.getByRole('button', { name: 'Approve' }).click();
+  const approvedAt = Date.now();
+  await row.waitFor({ state: 'detached' });
+  // the rep's app shows it through the poke (the poll is minutes away)
+  await page.getByText('Approved').first().waitFor({ timeout: 5000 });
+  console.log(`approval shown in the rep's app ${Date.now() - approvedAt} ms after the click`);
+  await shot(page, 'app-customer-approved');
+  assert.equal((await rest('rita', 'GET', `/api/collections/expenses/records/${lunch.id}`)).body.status, 'approved');
+
+  // the other console views
+  for (const view of ['budgets', 'team', 'spend']) {
+    await manager.page.getByRole('link', { name: new RegExp(view, 'i') }).first().click();
+    await manager.page.waitForTimeout(300);
+    await shot(manager.page, `console-${view}`);
+  }
+
+  // the app in Chinese
+  await page.goto(`${fx.url}/app/#/today`);
+  await page.getByRole('button', { name: /Language/ }).click();
+  await page.getByRole('heading', { name: /已逾期|今日/ }).first().waitFor();
+  await shot(page, 'app-today-zh');
+  await page.goto(`${fx.url}/app/#/complaints`);
+  await page.waitForTimeout(300);
+  await shot(page, 'app-complaints-zh');
+
+  await manager.context.close();
+  await context.close();
+});
