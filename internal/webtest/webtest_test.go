@@ -106,6 +106,9 @@ func serve(t *testing.T) Fixture {
 			testkit.MustCreate(t, app, nil, "visits", v)
 		}
 	}
+	o.Budget(t, "org", "warn", 500_000)
+	o.Budget(t, "team", "stop", 20_000, map[string]any{"team": o.Teams["field"].Id})
+	o.Budget(t, "team", "warn", 3_000, map[string]any{"team": o.Teams["field"].Id, "category": "meal", "warn_at_percent": 50})
 	root, _ := filepath.Abs("../..")
 	f.Artefacts = filepath.Join(root, "internal", "webtest", "artefacts")
 	f.URL = listen(t, app, filepath.Join(root, "pb_public"))

@@ -25,6 +25,7 @@ const money = (minor) => `${(Number(minor || 0) / 100).toLocaleString('en-US', {
 const when = (iso) => iso ? new Intl.DateTimeFormat(lang, { timeZone: zone(), dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso.replace(' ', 'T'))) : '';
 const me = () => r.user || {};
 const isApprover = () => ['manager', 'director', 'finance', 'admin'].includes(me().role);
+const st = (status) => t(status === 'done' ? 'doneStatus' : status);
 const customerName = (id) => r.record('customers', id)?.name || '—';
 
 /** Yuan typed by the rep → minor units; null when it is not an amount. */
@@ -100,7 +101,7 @@ const screens = {
       .filter((v) => v.due && v.due <= soon)
       .sort((a, b) => a.due.localeCompare(b.due));
     const group = (title, list, cls) => list.length ? `<h2>${title}</h2>${list.map((v) => `
-      <a class="card" href="#/visit/${v.id}"><div class="row"><strong>${esc(customerName(v.customer))}</strong><span class="tag ${cls}">${esc(v.due)}</span></div>
+      <a class="card" href="#/visit/${v.id}"><div class="row"><strong>${esc(customerName(v.customer))}</strong><span class="tag ${cls}">${esc(v.window_start && v.window_end ? `${v.window_start.slice(5)} – ${v.window_end.slice(5)}` : v.due)}</span></div>
       <div class="muted">${t(v.kind === 'call' || v.source === 'followup' ? 'call' : v.kind || 'visit')} · ${esc(v.notes)} ${v.$pending ? `<span class="tag pending">${t('waiting')}</span>` : ''}</div></a>`).join('')}` : '';
     main.innerHTML = `<div class="row"><h2>${t('today')} · ${now}</h2><button class="secondary" id="out" type="button">${t('signOut')}</button></div>`
       + (open.length ? group(t('overdue'), open.filter((v) => v.due < now), 'overdue') + group(t('dueToday'), open.filter((v) => dueNow(v, now)), 'pending') + group(t('upcoming'), open.filter((v) => v.due > now && !dueNow(v, now)), '')
@@ -131,7 +132,7 @@ const screens = {
       <button class="secondary" id="nv" type="button">${t('newVisit')}</button>
       <h2>${t('contacts')}</h2>${(Array.isArray(c.contacts) ? c.contacts : []).map((p) => `<div class="card"><strong>${esc(p.name)}</strong> ${esc(p.title)}<div class="muted">${esc(p.phone)} ${esc(p.email)}</div></div>`).join('') || '<p class="muted">—</p>'}
       <h2>${t('plans')}</h2>${plans.map((p) => `<div class="card"><div class="row"><strong>${esc(p.title)}</strong><span class="tag">${t(p.status)}</span></div><div class="muted">${esc(p.period_start)} – ${esc(p.period_end)} · ${money((p.approved_budget || p.budget) - (p.committed || 0))} ${t('budgetLeft')}</div></div>`).join('') || '<p class="muted">—</p>'}
-      <h2>${t('history')}</h2>${visits.map((v) => `<a class="card" href="#/visit/${v.id}"><div class="row"><span>${t(v.kind || 'visit')} · ${esc(v.due_date || v.window_end)}</span><span class="tag">${t(v.status)}</span></div><div class="muted">${esc(v.outcome || v.notes)}</div></a>`).join('')}
+      <h2>${t('history')}</h2>${visits.map((v) => `<a class="card" href="#/visit/${v.id}"><div class="row"><span>${t(v.kind || 'visit')} · ${esc(v.due_date || v.window_end)}</span><span class="tag">${st(v.status)}</span></div><div class="muted">${esc(v.outcome || v.notes)}</div></a>`).join('')}
       ${expenses.map((x) => `<a class="card" href="#/expense/${x.id}"><div class="row"><span>${t(x.category)} · ${esc(x.incurred_on)}</span><strong>${money(x.amount)}</strong></div><span class="tag ${x.status === 'rejected' ? 'rejected' : x.status === 'approved' || x.status === 'paid' ? 'ok' : ''}">${t(x.status)}</span></a>`).join('')}`;
     $('#nv').onclick = async () => {
       const v = await r.create('visits', { customer: id, kind: 'visit', status: 'scheduled', due_date: today(), source: 'manual' });
@@ -145,7 +146,7 @@ const screens = {
     const loc = v.checkin_location;
     const editable = v.status !== 'done';
     main.innerHTML = `<h2>${t(v.kind || 'visit')} · <a href="#/customer/${v.customer}">${esc(customerName(v.customer))}</a></h2>
-      <p class="muted">${t('due')}: ${esc(v.due_date || v.window_end)} · <span class="tag">${t(v.status)}</span></p>
+      <p class="muted">${t('due')}: ${esc(v.due_date || v.window_end)} · <span class="tag">${st(v.status)}</span></p>
       <div class="card" id="checkin">${v.started_at ? `<strong>${t('checkedIn')}</strong> ${when(v.started_at)}${loc?.lat ? `<div class="muted">${loc.lat.toFixed(5)}, ${loc.lon.toFixed(5)} · ${t('accuracy')} ±${Math.round(v.checkin_accuracy_m || 0)} m</div>` : ''}`
         : `<button class="primary" id="ci" type="button">${t('checkIn')}</button><p id="geo" class="muted" aria-live="polite"></p>`}</div>
       <form id="f">
@@ -226,6 +227,7 @@ const screens = {
       sessionStorage.removeItem('rapport.fix.' + id);
       location.hash = `#/customer/${customer || r.record('plans', data.plan)?.customer}`;
     };
+    $('#amount').oninput = () => { $('#amount-err').hidden = true; };
     $('#draft').onclick = () => save(false);
     $('#f').onsubmit = (e) => { e.preventDefault(); save(true); };
   },

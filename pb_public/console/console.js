@@ -31,9 +31,9 @@ function approvals() {
   const mine = (x) => x.status === 'submitted' && x.approver === me;
   const expenses = r.records('expenses', { filter: mine, sort: 'submitted_at' });
   const plans = r.records('plans', { filter: mine, sort: 'created' });
-  const planLeft = (p) => p ? (p.approved_budget || p.budget) - (p.committed || 0) - (p.spent || 0) : null;
+  const planLeft = (p) => p ? (p.approved_budget || p.budget) - (p.committed || 0) : null;
   const budgetsLeft = (x) => r.records('budgets', { filter: (b) => b.period_start <= x.incurred_on && (!b.period_end || x.incurred_on <= b.period_end) && (!b.category || b.category === x.category) })
-    .map((b) => `${esc(b.name)}: ${money(b.amount - (b.committed || 0) - (b.spent || 0))}`).join('<br>');
+    .map((b) => `${esc(b.name)}: ${money(b.amount - (b.committed || 0))}`).join('<br>');
   const row = (kind, x, what, amount, left) => `<tr data-id="${x.id}">
       <td>${esc(what)}<span class="muted"> · ${esc(r.record('customers', x.customer)?.name || '')}</span>
         ${(Array.isArray(x.flags) ? x.flags : []).map((f) => `<span class="flag">⚑ ${esc(f.message || f.code || f)}</span>`).join('')}</td>
@@ -69,14 +69,14 @@ function approvals() {
 function budgets() {
   const list = r.records('budgets', { sort: 'name' });
   const bar = (b) => {
-    const used = (b.spent || 0) + (b.committed || 0);
+    const used = b.committed || 0; // committed counts submitted, approved and paid expenses
     const pct = b.amount ? Math.round((used / b.amount) * 100) : 0;
     const cls = pct >= 100 ? 'over' : pct >= (b.warn_at_percent || 80) ? 'warn' : '';
     return `<tr><td>${esc(b.name)}</td><td>${esc(b.scope)}${b.category ? ' · ' + esc(b.category) : ''}</td><td>${esc(b.period_start)} – ${esc(b.period_end || '')}</td>
       <td class="num">${money(b.spent)}</td><td class="num">${money(b.committed)}</td><td class="num">${money(b.amount)}</td>
       <td><span class="meter" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${pct}" aria-label="${esc(b.name)} used ${pct}%"><span class="${cls}" style="width:${Math.min(pct, 100)}%"></span></span> ${pct}%</td></tr>`;
   };
-  main.innerHTML = `<h2>Budgets</h2>${list.length ? `<table><thead><tr><th>Budget</th><th>Scope</th><th>Period</th><th class="num">Spent</th><th class="num">Committed</th><th class="num">Amount</th><th>Used</th></tr></thead>
+  main.innerHTML = `<h2>Budgets</h2>${list.length ? `<table><thead><tr><th>Budget</th><th>Scope</th><th>Period</th><th class="num">Spent</th><th class="num">Committed (incl. spent)</th><th class="num">Amount</th><th>Used</th></tr></thead>
     <tbody>${list.map(bar).join('')}</tbody></table>` : '<p>No budgets you may see.</p>'}
     <h2>Budgets report</h2><div id="report"></div>`;
   report('#report', 'budgets', 'team');

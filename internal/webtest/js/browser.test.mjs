@@ -192,3 +192,23 @@ test('a rep works offline, reloads offline, syncs, fixes a refused expense; a ma
   await manager.context.close();
   await context.close();
 });
+
+test('the console\'s reports: charts, per-rep tables and CSV export', async (t) => {
+  const probe = await rest('mia', 'GET', '/api/reports/spend?groupBy=tier');
+  if (probe.status === 404) {
+    t.skip('GET /api/reports answers 404 in this tree (the reports API is another branch); these assertions run once it is merged');
+    return;
+  }
+  assert.equal(probe.status, 200, JSON.stringify(probe.body));
+  const { page } = await phone({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  await signIn(page, 'mia', '/console/');
+  await page.getByRole('link', { name: 'Spend' }).click();
+  for (const by of ['tier', 'category', 'month']) await page.getByRole('img', { name: `spend by ${by}` }).waitFor();
+  await shot(page, 'console-spend-report');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).first().click()]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.ok(csv.split('\n').length >= 2, `a CSV with a header and rows: ${csv.slice(0, 200)}`);
+  await page.getByRole('link', { name: /Team/ }).click();
+  await page.getByRole('table').first().waitFor();
+  await shot(page, 'console-team-report');
+});
