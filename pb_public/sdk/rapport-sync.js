@@ -522,7 +522,20 @@ export class Rapport {
       if (f.status !== 'queued' || this.cache.outbox.some((m) => m.id === f.mutation)) continue;
       const form = new FormData();
       for (const x of f.files) form.append(f.field, new Blob([x.data], { type: x.type }), x.name);
-      const record = await this.http('PATCH', `/api/collections/${f.collection}/records/${f.recordId}`, form);
+      let record;
+      try {
+        record = await this.http('PATCH', `/api/collections/${f.collection}/records/${f.recordId}`, form);
+      } catch (err) {
+        if (!(err.status >= 400 && err.status < 500) || err.status === 401 || err.status === 429) throw err;
+        // refused for good (a file type or size the field does not take): keep the
+        // files with a refusal the app shows, and go on with the queue
+        await this.db.transaction(async (tx) => {
+          await tx.put('files', `${f.mutation}/${f.field}`, { ...f, status: 'refused' });
+          await tx.put('refused', f.mutation, { id: f.mutation, op: 'update', collection: f.collection, recordId: f.recordId, data: {}, status: 'rejected', error: { status: err.status, message: err.message, data: err.data } });
+        });
+        await this.committed();
+        continue;
+      }
       await this.db.transaction(async (tx) => {
         await tx.put('records', `${f.collection}/${f.recordId}`, record);
         await tx.delete('files', `${f.mutation}/${f.field}`);

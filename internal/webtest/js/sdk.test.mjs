@@ -240,3 +240,23 @@ test('another user cannot sign in over unsent work, and signing out keeps nothin
   await r.close();
 });
 
+
+test('a file the server will not take is refused once, shown, and does not block the queue', async () => {
+  const { r } = await device('rob');
+  await r.sync();
+  const notes = Object.assign(new Blob(['not a photo'], { type: 'text/plain' }), { name: 'notes.txt' });
+  const v = await r.create('visits', { customer: fx.customers.rob, kind: 'visit', status: 'scheduled', due_date: day(1) }, { files: { photos: [notes] } });
+  await r.update('visits', v.id, { notes: 'after the refused photo' });
+  await r.sync();
+  assert.equal(r.status.pending, 0, 'the queue went on');
+  const [refused] = r.outbox();
+  assert.equal(refused.status, 'rejected');
+  assert.equal(refused.recordId, v.id);
+  assert.ok(refused.error.data.photos, JSON.stringify(refused.error));
+  assert.deepEqual(refused.files, [{ field: 'photos', status: 'refused', names: ['notes.txt'] }]);
+  const server = await rest('rob', 'GET', `/api/collections/visits/records/${v.id}`);
+  assert.equal(server.body.notes, 'after the refused photo');
+  await r.dismiss(refused.id);
+  assert.deepEqual(r.outbox(), []);
+  await r.close();
+});
