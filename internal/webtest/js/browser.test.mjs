@@ -212,3 +212,24 @@ test('the console\'s reports: charts, per-rep tables and CSV export', async (t) 
   await page.getByRole('table').first().waitFor();
   await shot(page, 'console-team-report');
 });
+
+test('two tabs of one install write offline: one id sequence, nothing refused, all on the server', async () => {
+  const { context, page } = await phone();
+  await signIn(page, 'rob');
+  await page.getByRole('heading', { name: /^Today ·/ }).waitFor();
+  const second = await context.newPage();
+  await second.goto(`${fx.url}/app/#/outbox`);
+  await second.locator('#title', { hasText: 'Outbox' }).waitFor();
+  await context.setOffline(true);
+  const write = (p, tab) => p.evaluate(async ([customer, tab]) => {
+    for (let i = 0; i < 5; i++) await window.rapport.create('visits', { customer, kind: 'call', status: 'scheduled', due_date: '2026-12-31', notes: `tab ${tab} call ${i}` });
+  }, [fx.customers.rob, tab]);
+  await Promise.all([write(page, 1), write(second, 2)]);
+  const ids = await second.evaluate(() => window.rapport.outbox().map((m) => m.id));
+  assert.deepEqual(ids, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'both tabs took ids from one sequence');
+  await shot(second, 'app-outbox-two-tabs');
+  await context.setOffline(false);
+  for (const p of [page, second]) await p.waitForFunction(() => window.rapport.status.pending === 0 && window.rapport.status.refused === 0, null, { timeout: 30000 });
+  const list = (await rest('rob', 'GET', `/api/collections/visits/records?perPage=100&filter=${encodeURIComponent("notes~'tab '")}`)).body.items;
+  assert.equal(list.length, 10);
+});

@@ -260,3 +260,16 @@ test('a file the server will not take is refused once, shown, and does not block
   assert.deepEqual(r.outbox(), []);
   await r.close();
 });
+
+test('the token is refreshed when the server says it is running out', async () => {
+  const net = network();
+  const r = await Rapport.open({ url: fx.url, store: 'memory', fetch: net.fetch, realtime: false, autoSync: false, refreshBelow: 40 * 24 * 3600 });
+  await r.signIn(email('ed'), fx.password);
+  const before = r.token;
+  await new Promise((ok) => setTimeout(ok, 1100)); // a new token differs from the old one by its issue time
+  await r.sync();
+  assert.notEqual(r.token, before, 'auth-refresh replaced the token');
+  assert.equal(r.status.signedIn, true);
+  await r.sync();
+  await r.close();
+});
