@@ -132,8 +132,8 @@ const screens = {
       <button class="secondary" id="nv" type="button">${t('newVisit')}</button>
       <h2>${t('contacts')}</h2>${(Array.isArray(c.contacts) ? c.contacts : []).map((p) => `<div class="card"><strong>${esc(p.name)}</strong> ${esc(p.title)}<div class="muted">${esc(p.phone)} ${esc(p.email)}</div></div>`).join('') || '<p class="muted">—</p>'}
       <h2>${t('plans')}</h2>${plans.map((p) => `<div class="card"><div class="row"><strong>${esc(p.title)}</strong><span class="tag">${t(p.status)}</span></div><div class="muted">${esc(p.period_start)} – ${esc(p.period_end)} · ${money((p.approved_budget || p.budget) - (p.committed || 0))} ${t('budgetLeft')}</div></div>`).join('') || '<p class="muted">—</p>'}
-      <h2>${t('history')}</h2>${visits.map((v) => `<a class="card" href="#/visit/${v.id}"><div class="row"><span>${t(v.kind || 'visit')} · ${esc(v.due_date || v.window_end)}</span><span class="tag">${st(v.status)}</span></div><div class="muted">${esc(v.outcome || v.notes)}</div></a>`).join('')}
-      ${expenses.map((x) => `<a class="card" href="#/expense/${x.id}"><div class="row"><span>${t(x.category)} · ${esc(x.incurred_on)}</span><strong>${money(x.amount)}</strong></div><span class="tag ${x.status === 'rejected' ? 'rejected' : x.status === 'approved' || x.status === 'paid' ? 'ok' : ''}">${t(x.status)}</span></a>`).join('')}`;
+      <h2>${t('history')}</h2>${visits.map((v) => `<a class="card" href="#/visit/${v.id}"><div class="row"><span>${t(v.kind || 'visit')} · ${esc(v.due_date || v.window_end)}</span><span class="tag">${st(v.status)}</span></div><div class="muted">${esc(v.outcome || v.notes)} ${v.$pending ? `<span class="tag pending">${t('waiting')}</span>` : ''}</div></a>`).join('')}
+      ${expenses.map((x) => `<a class="card" href="#/expense/${x.id}"><div class="row"><span>${t(x.category)} · ${esc(x.incurred_on)}</span><strong>${money(x.amount)}</strong></div><span class="tag ${x.status === 'rejected' ? 'rejected' : x.status === 'approved' || x.status === 'paid' ? 'ok' : ''}">${t(x.status)}</span>${x.$pending ? ` <span class="tag pending">${t('waiting')}</span>` : ''}</a>`).join('')}`;
     $('#nv').onclick = async () => {
       const v = await r.create('visits', { customer: id, kind: 'visit', status: 'scheduled', due_date: today(), source: 'manual' });
       location.hash = `#/visit/${v.id}`;
@@ -245,7 +245,7 @@ const screens = {
       ${r.status.error && r.status.online ? `<p class="error">${esc(r.status.error)}</p>` : ''}
       ${entries.length ? entries.map((m) => `<div class="card" data-mutation="${m.id}">
         <div class="row"><strong>${label(m)}</strong><span class="tag ${m.status}">${m.status === 'pending' ? t('waiting') : m.status === 'conflict' ? t('conflict') : t('refusedBy')}</span></div>
-        <div class="muted">${what(m)} ${m.data?.status ? '→ ' + t(m.data.status) : ''}</div>
+        <div class="muted">${what(m)} ${m.data?.status ? '→ ' + st(m.data.status) : ''}</div>
         ${m.error ? `<p class="error" role="alert">${esc(refusal(m.error))}</p>` : ''}
         ${m.status !== 'pending' ? `${['expenses', 'visits'].includes(m.collection) && m.op !== 'delete' ? `<button class="primary" type="button" data-fix="${m.id}">${t('fix')}</button>` : ''}<button class="danger" type="button" data-dismiss="${m.id}">${t('dismiss')}</button>` : ''}
       </div>`).join('') : `<p class="card">${t('outboxEmpty')}</p>`}`;

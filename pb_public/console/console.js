@@ -137,7 +137,7 @@ async function report(el, name, groupBy, { chart = false } = {}) {
   } else {
     box.innerHTML = rows.length ? `<table><thead><tr><th>${esc(groupBy)}</th>${figures.map((k) => `<th class="num">${esc(k.replace(/_/g, ' '))}</th>`).join('')}</tr></thead>
       <tbody>${rows.map((row) => `<tr><td>${esc(row.label ?? row.key)}</td>${figures.map((k) => `<td class="num">${fmt(k, row[k])}</td>`).join('')}</tr>`).join('')}</tbody>
-      ${res.totals ? `<tfoot><tr><th>Total</th>${figures.map((k) => `<th class="num">${fmt(k, res.totals[k])}</th>`).join('')}</tr></tfoot>` : ''}</table>${csv}` : `<p class="muted">No data in this period.</p>${csv}`;
+      ${figures.some((k) => typeof res.totals?.[k] === 'number') ? `<tfoot><tr><th>Total</th>${figures.map((k) => `<th class="num">${fmt(k, res.totals[k])}</th>`).join('')}</tr></tfoot>` : ''}</table>${csv}` : `<p class="muted">No data in this period.</p>${csv}`;
   }
   box.querySelector('[data-csv]').onclick = () => download(`/api/reports/${name}?${q}&format=csv`, `${name}-${groupBy}-${range.from}-${range.to}.csv`);
 }
@@ -147,12 +147,12 @@ function barChart(rows, figure, title) {
   if (!rows.length || !figure) return '<p class="muted">No data in this period.</p>';
   const max = Math.max(...rows.map((row) => row[figure] || 0), 1);
   const h = 26;
-  return `<svg role="img" aria-label="${esc(title)}" viewBox="0 0 420 ${rows.length * h + 4}" width="100%">
+  return `<svg role="img" aria-label="${esc(title)}" viewBox="0 0 340 ${rows.length * h + 4}" width="100%">
     ${rows.map((row, i) => {
-      const w = Math.round(((row[figure] || 0) / max) * 220);
-      return `<g transform="translate(0 ${i * h})"><text x="0" y="17" font-size="12">${esc(String(row.label ?? row.key).slice(0, 16))}</text>
-        <rect x="110" y="5" width="${w}" height="16" fill="#1f4fa8" rx="2"><title>${esc(row.label ?? row.key)}: ${isMoney(figure) ? money(row[figure]) : row[figure]}</title></rect>
-        <text x="${116 + w}" y="17" font-size="11" fill="#5a6478">${isMoney(figure) ? money(row[figure]) : row[figure]}</text></g>`;
+      const w = Math.round(((row[figure] || 0) / max) * 150);
+      return `<g transform="translate(0 ${i * h})"><text x="0" y="17" font-size="13">${esc(String(row.label ?? row.key).slice(0, 12))}</text>
+        <rect x="90" y="5" width="${w}" height="16" fill="#1f4fa8" rx="2"><title>${esc(row.label ?? row.key)}: ${isMoney(figure) ? money(row[figure]) : row[figure]}</title></rect>
+        <text x="${96 + w}" y="17" font-size="12" fill="#5a6478">${isMoney(figure) ? money(row[figure]) : row[figure]}</text></g>`;
     }).join('')}</svg>`;
 }
 
