@@ -44,6 +44,8 @@ export interface Status {
   syncing: boolean;
   realtime: boolean;
   persisted: boolean;
+  /** IndexedDB was refused: the data lives in memory only and is lost on reload */
+  memoryOnly: boolean;
   error: string | null;
 }
 

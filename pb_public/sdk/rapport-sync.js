@@ -177,7 +177,16 @@ export class Rapport {
   }
 
   async init() {
-    await this.db.open();
+    try {
+      await this.db.open();
+    } catch (err) {
+      if (!(this.db instanceof IndexedDBStore)) throw err;
+      // IndexedDB refused (private mode, storage blocked): run in memory and
+      // say so — nothing survives a reload then
+      console.warn('rapport-sync: IndexedDB is not usable, keeping data in memory only', err);
+      this.db = new MemoryStore();
+      this.state.memoryOnly = true;
+    }
     await this.db.transaction(async (tx) => {
       if (!(await tx.get('meta', 'clientId'))) {
         await tx.put('meta', 'clientId', newId(24));
@@ -223,6 +232,7 @@ export class Rapport {
       syncing: this.state.syncing,
       realtime: this.state.realtime,
       persisted: this.state.persisted,
+      memoryOnly: !!this.state.memoryOnly,
       error: this.state.error,
     };
   }

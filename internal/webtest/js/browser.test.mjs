@@ -189,6 +189,19 @@ test('a rep works offline, reloads offline, syncs, fixes a refused expense; a ma
   await page.waitForTimeout(300);
   await shot(page, 'app-complaints-zh');
 
+  // the same manager on her phone: the approvals screen, decided through the outbox
+  const mia = await phone();
+  await signIn(mia.page, 'mia');
+  await mia.page.getByRole('link', { name: 'Approvals' }).click();
+  const card = mia.page.locator('.card', { hasText: 'Customer seminar' });
+  await card.waitFor();
+  await shot(mia.page, 'app-approvals');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await mia.page.waitForFunction(() => window.rapport.status.pending === 0 && window.rapport.status.refused === 0 && window.rapport.status.lastSyncAt, null, { timeout: 30000 });
+  await mia.page.getByText('Nothing waits for your decision.').waitFor({ timeout: 10000 });
+  assert.equal((await rest('rita', 'GET', `/api/collections/expenses/records/${seminar.id}`)).body.status, 'approved');
+
+  await mia.context.close();
   await manager.context.close();
   await context.close();
 });
