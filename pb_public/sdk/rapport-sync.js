@@ -174,6 +174,7 @@ export class Rapport {
     this.backoff = 0;
     this.timers = new Set();
     this.closed = false;
+    this.dismissed = new Set(); // a pull page fetched before a dismissal must not bring it back
   }
 
   async init() {
@@ -194,13 +195,7 @@ export class Rapport {
       }
     });
     await this.reload();
-    this.channel = globalThis.BroadcastChannel ? new BroadcastChannel(`rapport:${this.clientId}`) : null;
-    if (this.channel) {
-      this.channel.onmessage = async (e) => {
-        if (e.data === 'change') { await this.reload(); this.emit('change'); }
-        if (e.data === 'poke') this.schedule(0);
-      };
-    }
+    this.listen();
     const w = globalThis.window;
     if (w?.addEventListener) {
       this.onOnline = () => { this.state.online = true; this.backoff = 0; this.emit('status'); this.schedule(0); };
@@ -211,6 +206,18 @@ export class Rapport {
       globalThis.document?.addEventListener('visibilitychange', this.onVisible);
     }
     if (this.token && this.autoSync) this.start();
+  }
+
+  /** Joins the install's BroadcastChannel: other tabs' writes and relayed pokes. */
+  listen() {
+    this.channel?.close();
+    this.channel = globalThis.BroadcastChannel ? new BroadcastChannel(`rapport:${this.clientId}`) : null;
+    if (this.channel) {
+      this.channel.onmessage = async (e) => {
+        if (e.data === 'change') { await this.reload(); this.emit('change'); }
+        if (e.data === 'poke') this.schedule(0);
+      };
+    }
   }
 
   // ------------------------------------------------------------ reading
@@ -247,17 +254,7 @@ export class Rapport {
     const out = new Map();
     const prefix = collection + '/';
     for (const [k, v] of this.cache.records) if (k.startsWith(prefix)) out.set(v.id, { ...v });
-    for (const m of this.cache.outbox) {
-      if (m.collection !== collection) continue;
-      const cur = out.get(m.recordId);
-      if (m.op === 'delete') out.delete(m.recordId);
-      else if (m.op === 'create') out.set(m.recordId, { ...(cur || {}), ...m.data, id: m.recordId, $pending: true });
-      else if (cur) out.set(m.recordId, { ...cur, ...m.data, $pending: true });
-    }
-    for (const f of this.cache.files) {
-      const r = f.collection === collection && out.get(f.recordId);
-      if (r && f.status !== 'uploaded') r.$files = { ...(r.$files || {}), [f.field]: f.files.map((x) => x.name) };
-    }
+    this.overlay(collection, out, () => true);
     let list = [...out.values()];
     if (typeof filter === 'function') list = list.filter(filter);
     else if (filter) list = list.filter((r) => Object.entries(filter).every(([k, v]) => r[k] === v));
@@ -271,7 +268,26 @@ export class Rapport {
 
   /** One local record as the user sees it, or null. */
   record(collection, id) {
-    return this.records(collection, { filter: (r) => r.id === id })[0] || null;
+    const out = new Map();
+    const stored = this.cache.records.get(`${collection}/${id}`);
+    if (stored) out.set(id, { ...stored });
+    this.overlay(collection, out, (recordId) => recordId === id);
+    return out.get(id) || null;
+  }
+
+  /** Replays the pending outbox (and pending files) of collection on top of out (id → record). */
+  overlay(collection, out, wanted) {
+    for (const m of this.cache.outbox) {
+      if (m.collection !== collection || !wanted(m.recordId)) continue;
+      const cur = out.get(m.recordId);
+      if (m.op === 'delete') out.delete(m.recordId);
+      else if (m.op === 'create') out.set(m.recordId, { ...(cur || {}), ...m.data, id: m.recordId, $pending: true });
+      else if (cur) out.set(m.recordId, { ...cur, ...m.data, $pending: true });
+    }
+    for (const f of this.cache.files) {
+      const r = f.collection === collection && wanted(f.recordId) && out.get(f.recordId);
+      if (r) r.$files = { ...(r.$files || {}), [f.field]: f.files.map((x) => x.name) };
+    }
   }
 
   /**
@@ -342,9 +358,8 @@ export class Rapport {
       await tx.put('meta', 'clientId', newId(24));
       await tx.put('meta', 'nextMutationId', 1);
     });
-    this.channel?.close();
-    this.channel = null;
     await this.committed();
+    this.listen(); // the new clientId's channel
   }
 
   async refreshToken() {
@@ -426,6 +441,7 @@ export class Rapport {
         if (err.status !== 404) throw err;
       }
     }
+    this.dismissed.add(mutationId);
     await this.db.transaction(async (tx) => {
       await tx.delete('refused', mutationId);
       for (const f of await tx.getAll('files')) if (f.mutation === mutationId) await tx.delete('files', `${f.mutation}/${f.field}`);
@@ -571,6 +587,7 @@ export class Rapport {
         if (res.serverTime) await tx.put('meta', 'skew', Date.parse(res.serverTime) - Date.now());
         // rejections are paged like changes: merge what each page brings
         for (const j of res.rejected || []) {
+          if (this.dismissed.has(j.id)) continue;
           const known = await tx.get('refused', j.id);
           await tx.put('refused', j.id, { ...(known || {}), id: j.id, op: j.op, collection: j.collection, recordId: j.recordId, data: j.data, base: j.base, status: 'rejected', error: j.error });
         }
