@@ -273,3 +273,30 @@ test('the token is refreshed when the server says it is running out', async () =
   await r.sync();
   await r.close();
 });
+
+test('a mutation the server reports lost (a restore dropped it) is queued again under the next id', async () => {
+  const { r, net } = await device('ed');
+  await r.sync();
+  const v = await r.create('visits', { customer: fx.customers.ed, kind: 'visit', status: 'scheduled', due_date: day(3) });
+  await r.sync();
+  // the server's answer for the edit says "lost": what a push after a restore answers
+  const plain = net.fetch;
+  let rewritten = false;
+  net.fetch = async (url, init) => {
+    const resp = await plain(url, init);
+    if (rewritten || !String(url).endsWith('/api/sync/push')) return resp;
+    rewritten = true;
+    const body = await resp.json();
+    body.results = body.results.map((x) => ({ id: x.id, status: 'lost' }));
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  r.fetch = net.fetch;
+  const edit = await r.update('visits', v.id, { notes: 'said again after a restore' });
+  assert.equal(edit.notes, 'said again after a restore');
+  await r.sync();
+  assert.deepEqual(net.pushes.slice(-2), [[2], [3]], 'the lost edit went again as mutation 3');
+  assert.deepEqual(r.outbox(), []);
+  const server = await rest('ed', 'GET', `/api/collections/visits/records/${v.id}`);
+  assert.equal(server.body.notes, 'said again after a restore');
+  await r.close();
+});
