@@ -56,7 +56,7 @@ async function signIn(page, name, path = '/app/') {
   await page.goto(fx.url + path);
   await page.getByLabel(/Email|邮箱/).fill(`${name}@example.com`);
   await page.getByLabel(/Password|密码/).fill(fx.password);
-  await shot(page, `${path.replace(/\W/g, '')}-signin`);
+  await shot(page, `${path.replace(/\W/g, '')}-signin-${name}`);
   await page.getByRole('button', { name: /Sign in|登录/ }).click();
 }
 
