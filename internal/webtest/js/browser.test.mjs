@@ -112,6 +112,7 @@ test('a rep works offline, reloads offline, syncs, fixes a refused expense; a ma
   // reload with the network off: the shell comes from the service worker, the data from IndexedDB
   await page.reload();
   await page.getByRole('heading', { name: /^Acme/ }).waitFor();
+  assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the offline page came from the service worker');
   await page.goto(`${fx.url}/app/#/outbox`);
   await page.getByText('Waiting to send').first().waitFor();
   const pending = (await status(page)).pending;
