@@ -81,8 +81,7 @@ const screens = {
       e.preventDefault();
       try {
         await r.signIn($('#email').value, $('#password').value);
-        await r.sync().catch(() => {});
-        location.hash = '#/today';
+        location.hash = '#/today'; // the first sync runs on (signIn started it): screens fill as it lands
       } catch (err) {
         $('#err').hidden = false;
         $('#err').textContent = err.message;
@@ -186,7 +185,9 @@ const screens = {
 
   expense(id, customerId, visitId) {
     const fixing = Number(sessionStorage.getItem('rapport.fix.' + id)) || 0;
-    const x = id === 'new' ? null : r.record('expenses', id);
+    // a refused create left no record anywhere: its typed data is the form
+    const refusedCreate = r.outbox().find((m) => m.recordId === id && m.op === 'create' && m.status !== 'pending');
+    const x = id === 'new' ? null : r.record('expenses', id) || (refusedCreate && { ...refusedCreate.data, id, status: 'draft', $refused: true });
     if (id !== 'new' && !x) return notFound();
     const customer = x?.customer || customerId || r.record('plans', x?.plan)?.customer;
     const plans = r.records('plans', { filter: (p) => p.status === 'approved' && (!customer || p.customer === customer) });
@@ -215,8 +216,9 @@ const screens = {
       const data = { plan: $('#plan').value, category: $('#category').value, amount, incurred_on: $('#incurred').value, description: $('#description').value };
       const files = $('#receipt').files[0] ? { files: { receipt: $('#receipt').files[0] } } : {};
       let target = id;
-      if (!x) {
-        target = (await r.create('expenses', { ...data, currency: currency(), status: 'draft', ...(visitId ? { visit: visitId } : {}) }, files)).id;
+      if (!x || x.$refused) {
+        // a fixed create keeps its id: the server never made the record
+        target = (await r.create('expenses', { ...(x?.$refused ? { id } : {}), ...data, currency: currency(), status: 'draft', ...(visitId ? { visit: visitId } : {}) }, files)).id;
       } else {
         const changed = Object.fromEntries(Object.entries(data).filter(([k, v]) => x[k] !== v));
         if (Object.keys(changed).length || files.files) await r.update('expenses', id, changed, files);

@@ -62,6 +62,15 @@ async function signIn(page, name, path = '/app/') {
 
 const status = (page) => page.evaluate(() => window.rapport.status);
 
+// waits until the app has synced and its data stopped changing for half a
+// second (a click on a screen being redrawn can be lost)
+const settled = (page) => page.evaluate(() => new Promise((done) => {
+  let timer;
+  const quiet = () => { clearTimeout(timer); timer = setTimeout(() => { off(); done(); }, 500); };
+  const off = window.rapport.on('change', quiet);
+  quiet();
+}));
+
 test('a rep works offline, reloads offline, syncs, fixes a refused expense; a manager approves in the console and the app shows it', async () => {
   const { context, page } = await phone();
   await signIn(page, 'rita');
@@ -148,6 +157,7 @@ test('a rep works offline, reloads offline, syncs, fixes a refused expense; a ma
   assert.equal(seminar.amount, 250000);
 
   // fix and resubmit
+  await settled(page);
   await page.getByRole('button', { name: 'Fix and resubmit' }).click();
   await page.getByLabel('Amount (CNY)').fill('150.00');
   await shot(page, 'app-expense-fix');
@@ -277,4 +287,28 @@ test('the console draws reports of the documented shape (charts, tables, CSV) â€
   await page.getByRole('link', { name: /Team/ }).click();
   await page.getByRole('cell', { name: '80%' }).first().waitFor();
   await shot(page, 'console-team-shape');
+});
+
+test('a refused create is fixed from the outbox and created under the same id', async () => {
+  const { page } = await phone();
+  await signIn(page, 'ed');
+  await page.getByRole('heading', { name: /^Today Â·/ }).waitFor();
+  await page.waitForFunction(() => window.rapport.records('plans').length > 0);
+  // an app version that sends a category the server does not know
+  const id = await page.evaluate(async ([plan]) => (await window.rapport.create('expenses', { plan, category: 'banquet', amount: 8800, currency: 'CNY', incurred_on: new Date().toISOString().slice(0, 10), description: 'Team dinner', status: 'draft' })).id, [fx.plans.ed]);
+  await page.goto(`${fx.url}/app/#/outbox`);
+  await page.getByText('Refused by the server').waitFor({ timeout: 30000 });
+  await settled(page);
+  await page.getByRole('button', { name: 'Fix and resubmit' }).click();
+  await page.getByLabel('Description').waitFor();
+  assert.equal(await page.getByLabel('Description').inputValue(), 'Team dinner', 'what was typed is kept');
+  assert.equal(await page.getByLabel('Amount (CNY)').inputValue(), '88.00');
+  await page.getByLabel('Category').selectOption('meal');
+  await shot(page, 'app-expense-fix-create');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.waitForFunction(() => window.rapport.outbox().length === 0, null, { timeout: 30000 });
+  const server = (await rest('ed', 'GET', `/api/collections/expenses/records/${id}`)).body;
+  assert.equal(server.category, 'meal');
+  assert.equal(server.amount, 8800);
+  assert.equal(server.status, 'draft');
 });
