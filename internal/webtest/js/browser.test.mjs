@@ -25,8 +25,7 @@ after(async () => {
 });
 
 // a phone with a fresh profile (persistent: IndexedDB and the service worker survive reloads)
-async function phone(options = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'rapport-chromium-'));
+async function phone(options = {}, dir = mkdtempSync(join(tmpdir(), 'rapport-chromium-'))) {
   dirs.push(dir);
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/bin/chromium', headless: true, args: ARGS,
@@ -37,7 +36,7 @@ async function phone(options = {}) {
   contexts.push(context);
   const page = context.pages()[0] || await context.newPage();
   page.on('pageerror', (err) => console.log('page error:', err.message));
-  return { context, page };
+  return { context, page, dir };
 }
 
 async function shot(page, name) {
@@ -311,4 +310,26 @@ test('a refused create is fixed from the outbox and created under the same id', 
   assert.equal(server.category, 'meal');
   assert.equal(server.amount, 8800);
   assert.equal(server.status, 'draft');
+});
+
+test('work typed offline survives closing the browser, and is sent after it opens offline and goes online', async () => {
+  const first = await phone();
+  await signIn(first.page, 'rob');
+  await first.page.getByRole('heading', { name: /^Today ·/ }).waitFor();
+  await first.page.evaluate(() => navigator.serviceWorker.ready);
+  await first.page.waitForFunction(() => window.rapport.status.lastSyncAt);
+  await first.context.setOffline(true);
+  const id = await first.page.evaluate(async (customer) => (await window.rapport.create('visits', { customer, kind: 'visit', status: 'scheduled', due_date: '2026-12-30', notes: 'typed before the browser closed' })).id, fx.customers.rob);
+  await first.context.close();
+
+  // the phone restarts with no network: the app and the queue are still there
+  const again = await phone({ offline: true }, first.dir);
+  await again.page.goto(`${fx.url}/app/#/outbox`);
+  await again.page.getByText('Waiting to send').waitFor();
+  assert.equal((await status(again.page)).pending, 1);
+  await shot(again.page, 'app-outbox-after-restart');
+  await again.context.setOffline(false);
+  await again.page.waitForFunction(() => window.rapport.status.pending === 0, null, { timeout: 30000 });
+  const server = (await rest('rob', 'GET', `/api/collections/visits/records/${id}`)).body;
+  assert.equal(server.notes, 'typed before the browser closed');
 });
