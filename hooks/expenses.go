@@ -31,10 +31,6 @@ type submitted struct {
 	budgets []*core.Record
 }
 
-// lateAfterDays: an expense submitted more than this many days after it was
-// incurred is flagged late_submission.
-const lateAfterDays = 7
-
 func bindExpenses(app core.App) {
 	app.OnRecordCreateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
 		x := e.Record
@@ -341,7 +337,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	if !visited {
 		flags = append(flags, "no_visit_same_day")
 	}
-	if age > lateAfterDays {
+	if age > s.LateSubmissionDays { // org_settings.late_submission_days
 		flags = append(flags, "late_submission")
 	}
 	slices.Sort(flags)

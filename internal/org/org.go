@@ -29,6 +29,8 @@ type Settings struct {
 	FollowupOffsets      []Offset
 	ApprovalDigestHours  int
 	SyncRetentionDays    int
+	PlanGraceDays        int // days after period_end a plan takes claims dated inside it
+	LateSubmissionDays   int // days after incurred_on a submit is flagged late_submission
 }
 
 // Offset is one after-purchase follow-up window, in days after customer_since.
@@ -61,6 +63,8 @@ func loadSettings(app core.App) (*Settings, error) {
 		GeofenceMode:         orDefault(r.GetString("geofence_mode"), "off"),
 		ApprovalDigestHours:  r.GetInt("approval_digest_hours"),
 		SyncRetentionDays:    r.GetInt("sync_retention_days"),
+		PlanGraceDays:        r.GetInt("plan_grace_days"),
+		LateSubmissionDays:   r.GetInt("late_submission_days"),
 	}
 	if s.MaxAgeDays == 0 {
 		s.MaxAgeDays = 60
