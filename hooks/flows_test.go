@@ -1,9 +1,12 @@
 package hooks_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/hooks"
 	"rapport/internal/testkit"
@@ -73,5 +76,33 @@ func TestLateSubmissionDays(t *testing.T) {
 	setOrg(t, o, map[string]any{"late_submission_days": 2})
 	if flagged(2) || !flagged(3) {
 		t.Errorf("with late_submission_days 2, an expense is late after 2 days")
+	}
+}
+
+// cronZone is the time zone PocketBase's scheduler counts in (the cron
+// package has no getter).
+func cronZone(app core.App) string {
+	return reflect.ValueOf(app.Cron()).Elem().FieldByName("timezone").Elem().FieldByName("name").String()
+}
+
+// TestBackupsRunAtNightInOrgTime: the default backup schedule "0 3 * * *"
+// is 03:00 in org_settings.timezone (PocketBase's scheduler counts in UTC:
+// it was 11:00 in Beijing), follows a change of time zone, and keeps 3.
+func TestBackupsRunAtNightInOrgTime(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	if b := app.Settings().Backups; b.Cron != "0 3 * * *" || b.CronMaxKeep != 3 {
+		t.Errorf("backups: cron %q keep %d, want 0 3 * * * and 3", b.Cron, b.CronMaxKeep)
+	}
+	if got := cronZone(app); got != "Asia/Shanghai" {
+		t.Errorf("the scheduler counts in %q, want the org's Asia/Shanghai", got)
+	}
+	testkit.NewClient(t, o) // serving sets it too
+	if got := cronZone(app); got != "Asia/Shanghai" {
+		t.Errorf("after serve the scheduler counts in %q, want Asia/Shanghai", got)
+	}
+	setOrg(t, o, map[string]any{"timezone": "Europe/Berlin"})
+	if got := cronZone(app); got != "Europe/Berlin" {
+		t.Errorf("after the org moved to Berlin the scheduler counts in %q", got)
 	}
 }

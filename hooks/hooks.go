@@ -48,4 +48,5 @@ func Register(app core.App) {
 	bindSchema(app)
 	bindDeletes(app)
 	bindWriters(app)
+	bindClock(app)
 }
