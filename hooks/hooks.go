@@ -49,4 +49,5 @@ func Register(app core.App) {
 	bindDeletes(app)
 	bindWriters(app)
 	bindClock(app)
+	bindSignIn(app)
 }
