@@ -160,3 +160,63 @@ func TestSignInLimitPerAccount(t *testing.T) {
 		t.Errorf("a made-up identity after 5 failures: %d", res.Status)
 	}
 }
+
+// TestMovedRepIsDecidedWhereCharged: after rita moves from field to east,
+// her pending expense stays charged to field and waits for field's
+// manager, who owns the charged budget and decides it (before: routed to
+// east's manager, and field's got not_approver).
+func TestMovedRepIsDecidedWhereCharged(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	plan := mkPlan(t, o, "rita", "approved", 1000)
+	x := mkExpense(t, o, plan, 100, map[string]any{"status": "submitted"})
+	if res := c.Do("ada", "PATCH", "/api/collections/users/records/{user:rita}", `{"team":"{team:east}"}`); res.Status != 200 {
+		t.Fatal(res.Status, string(res.Body))
+	}
+	if got := reload(t, app, "expenses", x.Id); got.GetString("approver") != o.Users["mia"].Id || got.GetString("team") != o.Teams["field"].Id {
+		t.Errorf("after the move the expense waits for %s, charged to %s; want mia, field", nameOf(o, got.GetString("approver")), got.GetString("team"))
+	}
+	if res := c.Do("mia", "POST", approvalURL, map[string]any{"expense": x.Id, "decision": "approve", "acknowledge_flags": true}); res.Status != 200 || res.JSON()["final"] != true {
+		t.Errorf("field's manager decides the expense charged to field: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestDecidersKeepSight: whoever decided a plan or expense keeps read
+// access to it and its approvals, after leaving the chain.
+func TestDecidersKeepSight(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
+	plan := mkPlan(t, o, "rita", "submitted", 2000)
+	x := mkExpense(t, o, mkPlan(t, o, "rita", "approved", 5000), 2000, map[string]any{"status": "submitted"})
+	for _, target := range []map[string]any{{"plan": plan.Id}, {"expense": x.Id}} {
+		target["decision"], target["acknowledge_flags"] = "approve", true
+		if res := c.Do("mia", "POST", approvalURL, target); res.Status != 200 || res.JSON()["final"] != false {
+			t.Fatalf("mia's approval (limit 1,000 yuan) of 2,000: %d %s", res.Status, res.Body)
+		}
+	}
+	// mia leaves: eve manages field now (rita's chain: eve, dana).
+	if res := c.Do("ada", "PATCH", "/api/collections/teams/records/{team:field}", `{"manager":"{user:eve}"}`); res.Status != 200 {
+		t.Fatal(res.Status, string(res.Body))
+	}
+	for _, r := range []struct{ collection, id, field string }{{"plans", plan.Id, "plan"}, {"expenses", x.Id, "expense"}} {
+		if res := c.Do("mia", "GET", "/api/collections/"+r.collection+"/records/"+r.id, nil); res.Status != 200 {
+			t.Errorf("mia opens the %s she decided: %d", r.field, res.Status)
+		}
+		if res := c.Do("dana", "POST", approvalURL, map[string]any{r.field: r.id, "decision": "approve", "acknowledge_flags": true}); res.Status != 200 {
+			t.Fatalf("dana decides: %d %s", res.Status, res.Body)
+		}
+		res := c.Do("mia", "GET", "/api/collections/approvals/records?filter=("+r.field+"='"+r.id+"')", nil)
+		if n, _ := res.JSON()["totalItems"].(float64); n != 2 {
+			t.Errorf("mia lists the approvals of the %s she decided: %v, want hers and dana's", r.field, res.JSON()["totalItems"])
+		}
+		if got := reload(t, app, r.collection, r.id).GetStringSlice("deciders"); !slices.Equal(got, []string{o.Users["mia"].Id, o.Users["dana"].Id}) {
+			t.Errorf("%s deciders %v, want mia and dana", r.field, got)
+		}
+	}
+	if res := c.Do("ed", "GET", "/api/collections/expenses/records/"+x.Id, nil); res.Status != 404 {
+		t.Errorf("ed, who decided nothing, opens it: %d", res.Status)
+	}
+}

@@ -27,8 +27,18 @@ type Route struct {
 
 // For computes the route of requester (a users id).
 func For(app core.App, requester string) *Route {
+	return ForTeam(app, requester, "")
+}
+
+// ForTeam computes the route of a request of requester charged to team:
+// the chain of the team the money comes from, so the manager who owns the
+// charged budget decides. While team is the requester's own (or ""), that
+// is their usual chain; for an expense charged to a team they have since
+// left, the chain starts at that team's manager (their own `manager`
+// belongs to their current place).
+func ForTeam(app core.App, requester, team string) *Route {
 	r := &Route{app: app, Requester: requester}
-	newWalker(app, requester).walk(func(u *core.Record) bool {
+	newWalker(app, requester, team).walk(func(u *core.Record) bool {
 		r.Chain = append(r.Chain, u)
 		return true
 	})
@@ -40,11 +50,12 @@ func For(app core.App, requester string) *Route {
 type walker struct {
 	app       core.App
 	requester string
+	charged   string                  // the team the request is charged to ("": the requester's)
 	found     map[string]*core.Record // by collection/id
 }
 
-func newWalker(app core.App, requester string) *walker {
-	return &walker{app: app, requester: requester, found: map[string]*core.Record{}}
+func newWalker(app core.App, requester, charged string) *walker {
+	return &walker{app: app, requester: requester, charged: charged, found: map[string]*core.Record{}}
 }
 
 func (w *walker) user(id string) *core.Record { return w.find("users", id) }
@@ -64,11 +75,14 @@ func (w *walker) find(collection, id string) *core.Record {
 
 // next is the id of the person above u ("" at the top).
 func (w *walker) next(u *core.Record) string {
-	if m := u.GetString("manager"); m != "" {
+	team := u.GetString("team")
+	if u.Id == w.requester && w.charged != "" && w.charged != team {
+		team = w.charged // charged to a team they left: that team's chain
+	} else if m := u.GetString("manager"); m != "" {
 		return m
 	}
 	seen := []string{}
-	for t := w.team(u.GetString("team")); t != nil && !slices.Contains(seen, t.Id); t = w.team(t.GetString("parent")) {
+	for t := w.team(team); t != nil && !slices.Contains(seen, t.Id); t = w.team(t.GetString("parent")) {
 		seen = append(seen, t.Id)
 		if m := t.GetString("manager"); m != "" && m != u.Id {
 			return m
@@ -94,11 +108,12 @@ func (w *walker) walk(visit func(u *core.Record) bool) {
 	}
 }
 
-// First is the first approver of requester: the nearest active person in
-// the chain, else finance. It climbs no further than needed.
-func First(app core.App, requester string) (string, error) {
+// First is the first approver of a request of requester charged to team
+// (see ForTeam): the nearest active person in the chain, else finance. It
+// climbs no further than needed.
+func First(app core.App, requester, team string) (string, error) {
 	first := ""
-	newWalker(app, requester).walk(func(u *core.Record) bool {
+	newWalker(app, requester, team).walk(func(u *core.Record) bool {
 		first = u.Id
 		return false
 	})
