@@ -257,3 +257,76 @@ func TestDraftsBeforeReassignment(t *testing.T) {
 		t.Errorf("rita submits a draft dated after the move: %d %s", res.Status, res.Body)
 	}
 }
+
+// TestTiersFollowPolicyMinimums: raising tier B's min_annual_contract
+// re-tiers the customers under it at once (audited as the admin), except
+// a customer whose tier is locked.
+func TestTiersFollowPolicyMinimums(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	locked := o.Reload(t, o.Customers["ed"])
+	locked.Set("tier_locked", true)
+	if err := app.Save(locked); err != nil {
+		t.Fatal(err)
+	}
+	b, err := app.FindFirstRecordByData("tier_policies", "tier", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"rita", "ed"} {
+		if tier := o.Reload(t, o.Customers[name]).GetString("tier"); tier != "B" {
+			t.Fatalf("%s's customer (400,000 yuan) is tier %s, want B", name, tier)
+		}
+	}
+	if res := c.Do("ada", "PATCH", "/api/collections/tier_policies/records/"+b.Id, map[string]any{"min_annual_contract": testkit.Yuan(500_000)}); res.Status != 200 {
+		t.Fatal(res.Status, string(res.Body))
+	}
+	if tier := o.Reload(t, o.Customers["rita"]).GetString("tier"); tier != "C" {
+		t.Errorf("Acme (400,000 yuan) under B's new minimum of 500,000: tier %s, want C", tier)
+	}
+	if tier := o.Reload(t, o.Customers["ed"]).GetString("tier"); tier != "B" {
+		t.Errorf("the locked customer moved to tier %s", tier)
+	}
+	var actor string
+	if err := app.DB().NewQuery(`SELECT actor FROM audit_log WHERE collection = 'customers' AND record_id = {:id} AND json_extract(changes, '$.tier[1]') = 'C'`).
+		Bind(map[string]any{"id": o.Customers["rita"].Id}).Row(&actor); err != nil || actor != o.Users["ada"].Id {
+		t.Errorf("the re-tiering is audited as %q (%v), want ada", actor, err)
+	}
+}
+
+// TestSeededDefaultsAreAudited: the first audit entries are the seeded
+// tier policies and org settings, with every value, as the server's.
+func TestSeededDefaultsAreAudited(t *testing.T) {
+	app := testkit.NewApp(t)
+	var rows []struct {
+		Seq        int    `db:"seq"`
+		Actor      string `db:"actor"`
+		Action     string `db:"action"`
+		Collection string `db:"collection"`
+		Changes    string `db:"changes"`
+	}
+	if err := app.DB().NewQuery(`SELECT seq, actor, action, collection, changes FROM audit_log ORDER BY seq LIMIT 5`).All(&rows); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for i, r := range rows {
+		if r.Seq != i+1 || r.Actor != "" || r.Action != "create" {
+			t.Errorf("entry %d: seq %d actor %q action %s, want a create by the server", i+1, r.Seq, r.Actor, r.Action)
+		}
+		seen[r.Collection]++
+		if r.Collection == "org_settings" {
+			for _, want := range []string{`"plan_grace_days":[null,60]`, `"late_submission_days":[null,7]`, `"timezone":[null,"Asia/Shanghai"]`} {
+				if !strings.Contains(r.Changes, want) {
+					t.Errorf("the seeded org settings entry lacks %s: %s", want, r.Changes)
+				}
+			}
+		}
+		if r.Collection == "tier_policies" && !strings.Contains(r.Changes, `"min_annual_contract":[null,`) {
+			t.Errorf("a seeded tier policy entry lacks its minimum: %s", r.Changes)
+		}
+	}
+	if seen["tier_policies"] != 4 || seen["org_settings"] != 1 {
+		t.Errorf("the first entries are %v, want the 4 tier policies and the org settings", seen)
+	}
+}

@@ -50,4 +50,5 @@ func Register(app core.App) {
 	bindWriters(app)
 	bindClock(app)
 	bindSignIn(app)
+	bindTiers(app)
 }
