@@ -51,4 +51,5 @@ func Register(app core.App) {
 	bindClock(app)
 	bindSignIn(app)
 	bindTiers(app)
+	bindLeavers(app)
 }

@@ -1,0 +1,80 @@
+package hooks
+
+import (
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"rapport/internal/approval"
+	"rapport/internal/violation"
+)
+
+// leaverWork is what a user looks after, by collection: the field naming
+// them and the statuses still open (nil: every record). Deactivating the
+// user hands it to their approver. Customers go first: their reassignment
+// carries the customer's open plans and scheduled visits along
+// (bindCustomers); the other rows catch what is theirs elsewhere.
+var leaverWork = []struct {
+	collection, field string
+	open              []any
+}{
+	{"customers", "owner", nil},
+	{"plans", "owner", []any{"draft", "submitted", "approved"}},
+	{"visits", "rep", []any{"scheduled"}},
+}
+
+// bindLeavers: a deactivated user's customers, open plans and scheduled
+// visits go to their approver (their manager, or their team's manager up
+// the chain), in the deactivation's transaction and audited as the admin
+// who deactivated them; otherwise nobody would attend them and nobody
+// would know. It runs around the other user hooks (priority), so the hand
+// over follows the deactivation's own audit entry in the log.
+func bindLeavers(app core.App) {
+	app.OnRecordUpdate("users").Bind(&hook.Handler[*core.RecordEvent]{Priority: -1, Func: func(e *core.RecordEvent) error {
+		wasActive := e.Record.Original().GetBool("active")
+		if err := e.Next(); err != nil {
+			return err
+		}
+		if !wasActive || e.Record.GetBool("active") {
+			return nil
+		}
+		return handOver(e.App, e.Record)
+	}})
+}
+
+// handOver moves the open work of leaver to their approver. With nobody
+// above them and work to hand over, the deactivation is refused: an admin
+// reassigns it, or sets a manager, first.
+func handOver(app core.App, leaver *core.Record) error {
+	var successor *core.Record
+	if chain := approval.For(app, leaver.Id).Chain; len(chain) > 0 {
+		successor = chain[0]
+	}
+	for _, w := range leaverWork {
+		where := dbx.And(dbx.HashExp{w.field: leaver.Id})
+		if w.open != nil {
+			where = dbx.And(where, dbx.In("status", w.open...))
+		}
+		records, err := app.FindAllRecords(w.collection, where)
+		if err != nil {
+			return err
+		}
+		if len(records) > 0 && successor == nil {
+			return violation.New("active", "no_approver", "%s still looks after %d %s and has nobody above them to hand them to. Reassign them, or set %s's manager, before deactivating the account.",
+				nameOf(leaver), len(records), w.collection, nameOf(leaver))
+		}
+		for _, r := range records {
+			r.Set(w.field, successor.Id)
+			if w.collection == "plans" && r.GetString("status") == "submitted" {
+				if err := routeSubmit(app, r, successor.Id); err != nil {
+					return err
+				}
+			}
+			causedBy(r, leaver)
+			if err := app.Save(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
