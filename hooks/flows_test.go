@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	neturl "net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/hooks"
@@ -388,5 +390,59 @@ func TestDeactivationHandsOver(t *testing.T) {
 	testkit.MustCreate(t, app, nil, "customers", map[string]any{"name": "Delta", "owner": o.Users["dana"].Id})
 	if res := c.Do("ada", "PATCH", "/api/collections/users/records/{user:dana}", `{"active":false}`); res.Status != 400 || res.Code("active") != "no_approver" {
 		t.Errorf("deactivating dana with a customer and nobody above: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestFinanceInbox: a request waiting for "any finance user" is in every
+// active finance user's queue (the finance queue filter of the README),
+// not only in that of the finance user recorded as its approver; when two
+// decide at once, the first wins and the other is told it is decided.
+func TestFinanceInbox(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	gus := core.NewRecord(o.Reload(t, o.Users["fay"]).Collection())
+	gus.Load(map[string]any{"name": "gus", "role": "finance", "active": true, "team": o.Teams["hq"].Id})
+	gus.SetEmail("gus@example.com")
+	gus.SetPassword("password123")
+	if err := app.Save(gus); err != nil {
+		t.Fatal(err)
+	}
+	o.Users["gus"] = gus
+	plan := mkPlan(t, o, "rita", "approved", 5000)
+	o.Budget(t, "rep", "escalate", 100, map[string]any{"rep": o.Users["rita"].Id})
+	x := mkExpense(t, o, plan, 150, map[string]any{"status": "submitted"})
+	if res := c.Do("mia", "POST", approvalURL, map[string]any{"expense": x.Id, "decision": "approve", "acknowledge_flags": true}); res.Status != 200 {
+		t.Fatal(res.Status, string(res.Body))
+	}
+	for _, who := range []string{"fay", "gus"} {
+		res := c.Do(who, "GET", "/api/collections/expenses/records?filter="+neturl.QueryEscape("status='submitted' && approver.role='finance' && rep!='"+o.Users[who].Id+"'"), nil)
+		if n, _ := res.JSON()["totalItems"].(float64); res.Status != 200 || n != 1 {
+			t.Errorf("%s's finance queue: %d %s", who, res.Status, res.Body)
+		}
+	}
+	var wg sync.WaitGroup
+	results := make(chan testkit.Response, 2)
+	for _, who := range []string{"fay", "gus"} {
+		wg.Go(func() {
+			results <- c.Do(who, "POST", approvalURL, map[string]any{"expense": x.Id, "decision": "approve", "acknowledge_flags": true})
+		})
+	}
+	wg.Wait()
+	close(results)
+	won := 0
+	for res := range results {
+		switch {
+		case res.Status == 200:
+			won++
+		case res.Status != 400 || res.Code("decision") != "invalid_transition":
+			t.Errorf("the second finance decision: %d %s", res.Status, res.Body)
+		}
+	}
+	if n, _ := app.CountRecords("approvals", dbx.HashExp{"expense": x.Id}); won != 1 || n != 2 {
+		t.Errorf("%d finance decisions won, %d approvals on record; want 1 and 2 (mia's, one finance)", won, n)
+	}
+	if got := reload(t, app, "expenses", x.Id).GetString("status"); got != "approved" {
+		t.Errorf("the expense is %s", got)
 	}
 }
