@@ -53,11 +53,17 @@ func main() {
 		Dir:          "pb_migrations",
 	})
 
+	// PocketBase's colored error writer prints to stdout; scripts read a
+	// command's result there (HEAD=$(rapport audit verify)), so errors and
+	// summaries go to stderr.
+	app.RootCmd.SetErr(os.Stderr)
+
 	hooks.Register(app)
 	sync.Register(app)
 	app.RootCmd.AddCommand(exitOnError(audit.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(bench.Command()))
 	app.RootCmd.AddCommand(exitOnError(demo.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(sync.Command(app)))
 
 	// Static web from pb_public/ (relative to where the server runs).
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
