@@ -386,6 +386,11 @@ func TestDeactivationHandsOver(t *testing.T) {
 		}
 	}
 
+	notes, err := app.FindAllRecords("notifications", dbx.HashExp{"user": mia, "kind": "handover"})
+	if err != nil || len(notes) != 1 || !strings.Contains(notes[0].GetString("body"), "customers (1), plans (2), visits (1)") {
+		t.Errorf("mia's hand-over notifications: %v %v", notes, err)
+	}
+
 	// dana, at the top, has nobody to hand a customer to.
 	testkit.MustCreate(t, app, nil, "customers", map[string]any{"name": "Delta", "owner": o.Users["dana"].Id})
 	if res := c.Do("ada", "PATCH", "/api/collections/users/records/{user:dana}", `{"active":false}`); res.Status != 400 || res.Code("active") != "no_approver" {

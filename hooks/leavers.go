@@ -1,11 +1,15 @@
 package hooks
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"rapport/internal/approval"
+	"rapport/internal/notify"
 	"rapport/internal/violation"
 )
 
@@ -42,26 +46,36 @@ func bindLeavers(app core.App) {
 	}})
 }
 
-// handOver moves the open work of leaver to their approver. With nobody
-// above them and work to hand over, the deactivation is refused: an admin
-// reassigns it, or sets a manager, first.
+// handOver moves the open work of leaver to their approver and tells them.
+// With nobody above them and work to hand over, the deactivation is
+// refused: an admin reassigns it, or sets a manager, first.
 func handOver(app core.App, leaver *core.Record) error {
 	var successor *core.Record
 	if chain := approval.For(app, leaver.Id).Chain; len(chain) > 0 {
 		successor = chain[0]
 	}
+	// what they look after, counted before customers carry their plans and visits along
+	var work []string
 	for _, w := range leaverWork {
-		where := dbx.And(dbx.HashExp{w.field: leaver.Id})
-		if w.open != nil {
-			where = dbx.And(where, dbx.In("status", w.open...))
-		}
-		records, err := app.FindAllRecords(w.collection, where)
+		n, err := app.CountRecords(w.collection, leaverWhere(leaver, w.field, w.open))
 		if err != nil {
 			return err
 		}
-		if len(records) > 0 && successor == nil {
-			return violation.New("active", "no_approver", "%s still looks after %d %s and has nobody above them to hand them to. Reassign them, or set %s's manager, before deactivating the account.",
-				nameOf(leaver), len(records), w.collection, nameOf(leaver))
+		if n > 0 {
+			work = append(work, fmt.Sprintf("%s (%d)", w.collection, n))
+		}
+	}
+	if len(work) == 0 {
+		return nil
+	}
+	if successor == nil {
+		return violation.New("active", "no_approver", "%s still looks after %s and has nobody above them to hand them to. Reassign them, or set %s's manager, before deactivating the account.",
+			nameOf(leaver), strings.Join(work, ", "), nameOf(leaver))
+	}
+	for _, w := range leaverWork {
+		records, err := app.FindAllRecords(w.collection, leaverWhere(leaver, w.field, w.open))
+		if err != nil {
+			return err
 		}
 		for _, r := range records {
 			r.Set(w.field, successor.Id)
@@ -76,5 +90,17 @@ func handOver(app core.App, leaver *core.Record) error {
 			}
 		}
 	}
-	return nil
+	return notify.Send(app, notify.Notice{User: successor.Id, Kind: "handover",
+		Title: fmt.Sprintf("%s's work is now yours", nameOf(leaver)),
+		Body:  fmt.Sprintf("%s's account was deactivated. What they looked after is now yours: %s. Reassign it to someone in your team if they should take it over.", nameOf(leaver), strings.Join(work, ", "))})
+}
+
+// leaverWhere selects the records of collection naming leaver in field,
+// among the open statuses (nil: all).
+func leaverWhere(leaver *core.Record, field string, open []any) dbx.Expression {
+	where := dbx.HashExp{field: leaver.Id}
+	if open == nil {
+		return where
+	}
+	return dbx.And(where, dbx.In("status", open...))
 }
