@@ -17,7 +17,7 @@ func bindClock(app core.App) {
 	follow := func(a core.App) {
 		s, err := org.LoadSettings(a)
 		if err != nil {
-			return // not migrated yet: OnServe, after the migrations, sets it
+			return // not migrated: nothing scheduled runs before serve
 		}
 		app.Cron().SetTimezone(s.Location)
 	}
@@ -29,7 +29,4 @@ func bindClock(app core.App) {
 		follow(e.App)
 		return e.Next()
 	})
-	if app.IsBootstrapped() {
-		follow(app)
-	}
 }
