@@ -44,3 +44,27 @@ func TestDecidersKeepSightOnPull(t *testing.T) {
 		t.Errorf("mia's device holds %d approvals, want hers", n)
 	}
 }
+
+// TestRetieringReachesPhones: when an admin raises tier B's minimum, the
+// customers it re-tiers reach their owners' devices on the next pull.
+func TestRetieringReachesPhones(t *testing.T) {
+	e := newEnv(t)
+	device := e.client("rita", "ritadevice01")
+	mustSync(t, device)
+	acme := e.o.Customers["rita"].Id
+	if tier := device.Store()["customers"][acme]["tier"]; tier != "B" {
+		t.Fatalf("Acme on rita's device: tier %v, want B", tier)
+	}
+	b, err := e.app.FindFirstRecordByData("tier_policies", "tier", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, res := e.call("ada", "PATCH", "/api/collections/tier_policies/records/"+b.Id, map[string]any{"min_annual_contract": testkit.Yuan(500_000)}); status != 200 {
+		t.Fatal(status, res)
+	}
+	mustSync(t, device)
+	if tier := device.Store()["customers"][acme]["tier"]; tier != "C" {
+		t.Errorf("Acme on rita's device after B's minimum rose: tier %v, want C", tier)
+	}
+	e.converged("rita", device)
+}
