@@ -19,6 +19,8 @@ import (
 	"rapport/internal/bench"
 	"rapport/internal/dbconn"
 	"rapport/internal/demo"
+	"rapport/internal/links"
+	"rapport/internal/notify"
 	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
@@ -60,10 +62,13 @@ func main() {
 
 	hooks.Register(app)
 	sync.Register(app)
+	notify.Register(app)
+	links.Register(app)
 	app.RootCmd.AddCommand(exitOnError(audit.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(bench.Command()))
 	app.RootCmd.AddCommand(exitOnError(demo.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(sync.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(links.Command(app)))
 
 	// Static web from pb_public/ (relative to where the server runs).
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

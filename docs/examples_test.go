@@ -2,7 +2,9 @@
 // the README and in docs/*.md is executed against a real server seeded with
 // the demo organisation, as a reader would paste it.
 //
-// Each block runs on its own, as a reader would paste it: sh under bash with
+// Each block runs on its own, as a reader would paste it (one marked
+// `<!-- example: continued -->` goes on in the session of the example before
+// it, with its variables): sh under bash with
 // set -euo pipefail in an empty directory (curl fails on an HTTP error unless
 // the block is marked `<!-- example: may-fail -->`), js as an ES module under
 // Node with the official `pocketbase` SDK installed. The documents say
@@ -11,12 +13,8 @@
 package docs_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rapport/internal/testkit"
 )
 
 const (
@@ -79,6 +79,11 @@ func examplesOf(t *testing.T, doc string) []example {
 			open = nil
 		case open != nil:
 			open.script += text + "\n"
+		case mark != nil && m != nil && mark[1] == "continued" && len(out) > 0:
+			// the previous example goes on: same session, its variables kept
+			open = &out[len(out)-1]
+			out = out[:len(out)-1]
+			mark = nil
 		case mark != nil && m != nil:
 			open = &example{name: fmt.Sprintf("%s:%d", filepath.Base(doc), i+1), lang: m[1], mayFail: mark[1] == "may-fail"}
 			mark = nil
@@ -132,76 +137,15 @@ func numbered(script string) string {
 // times a minute from one address.
 func demoServer(t *testing.T) string {
 	t.Helper()
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "rapport")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".."
-	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	data := filepath.Join(tmp, "pb_data")
-	for _, args := range [][]string{
-		{"demo", "--dir", data},
-		{"superuser", "upsert", "root@example.com", "docs-example-pass", "--dir", data},
-	} {
-		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-			t.Fatalf("rapport %s: %v\n%s", args[0], err, out)
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	server := exec.Command(bin, "serve", "--http", addr, "--dir", data)
-	server.Dir = ".." // pb_public/ of the repository
-	var logs bytes.Buffer
-	server.Stdout, server.Stderr = &logs, &logs
-	if err := server.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = server.Process.Kill()
-		_ = server.Wait()
-		if t.Failed() {
-			t.Logf("server:\n%s", logs.String())
-		}
-	})
-	url := "http://" + addr
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(url + "/api/health"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not come up\n%s", logs.String())
-		}
-	}
-	token := request(t, "", "POST", url+"/api/collections/_superusers/auth-with-password",
+	bin := testkit.BuildServer(t)
+	data := filepath.Join(t.TempDir(), "pb_data")
+	testkit.Run(t, nil, bin, "demo", "--dir", data)
+	testkit.Run(t, nil, bin, "superuser", "upsert", "root@example.com", "docs-example-pass", "--dir", data)
+	url, _ := testkit.ServeBinary(t, nil, bin, data)
+	token := testkit.Call(t, "", "POST", url+"/api/collections/_superusers/auth-with-password",
 		map[string]any{"identity": "root@example.com", "password": "docs-example-pass"})["token"].(string)
-	request(t, token, "PATCH", url+"/api/settings", map[string]any{"rateLimits": map[string]any{"enabled": false}})
+	testkit.Call(t, token, "PATCH", url+"/api/settings", map[string]any{"rateLimits": map[string]any{"enabled": false}})
 	return url
-}
-
-func request(t *testing.T, token, method, url string, body any) map[string]any {
-	t.Helper()
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, url, bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out := map[string]any{}
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: %d %v", method, url, resp.StatusCode, out)
-	}
-	return out
 }
 
 // sdkDir is a directory where `import PocketBase from "pocketbase"` works:

@@ -261,8 +261,10 @@ func decide(e *core.RecordEvent) error {
 	ap.Set("final", final)
 	// whoever decided keeps sight of the record and its approvals
 	r.Set("deciders", append(slices.DeleteFunc(r.GetStringSlice("deciders"), func(id string) bool { return id == decider.Id }), decider.Id))
-	if note := ap.GetString("note"); note != "" {
-		r.Set("decision_note", note)
+	if final {
+		// the deciding approval's note, or none: a note of an earlier
+		// round or level is not this decision's
+		r.Set("decision_note", ap.GetString("note"))
 	}
 	if err := e.Next(); err != nil {
 		return err

@@ -415,7 +415,8 @@ func TestValidInputIsAccepted(t *testing.T) {
 		t.Errorf("amount %v, want 9007199254740991", r["amount"])
 	}
 	ok("form active true", form{fields: [][2]string{{"active", "true"}, {"approval_limit", "50000"}}}.send(c, "ada", "PATCH", url(w.rob)))
-	ok("form active 1", form{fields: [][2]string{{"active", "1"}, {"emailVisibility", "0"}}}.send(c, "ada", "PATCH", url(w.rob)))
+	ok("form active 1", form{fields: [][2]string{{"active", "1"}}}.send(c, "ada", "PATCH", url(w.rob)))
+	ok("form emailVisibility 0", form{fields: [][2]string{{"emailVisibility", "0"}}}.send(c, "rob", "PATCH", url(w.rob))) // the owner's alone
 	if u := reload(t, app, "users", w.rob.Id); !u.GetBool("active") || u.GetInt("approval_limit") != 50000 || u.GetBool("emailVisibility") {
 		t.Errorf("rob after form edits: active %v, limit %d, emailVisibility %v", u.GetBool("active"), u.GetInt("approval_limit"), u.GetBool("emailVisibility"))
 	}

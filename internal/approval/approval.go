@@ -211,3 +211,23 @@ func (r *Route) Approve(decider, current *core.Record, amount int64, financeRevi
 	next, err := r.Finance()
 	return Outcome{Next: next}, err
 }
+
+// ActiveFinance lists the active finance users, earliest created first:
+// at the finance level each of them has the request in their queue.
+func ActiveFinance(app core.App) ([]*core.Record, error) {
+	return app.FindRecordsByFilter("users", "role = 'finance' && active = true", "created,id", 0, 0)
+}
+
+// InQueueOf reports whether a request of requester waiting for approver is
+// in user's queue: it waits for them, or for "any finance user" (its
+// approver is one) and user is another active finance user than the
+// requester. Any of them may decide it; the first decision wins.
+func InQueueOf(approver, user *core.Record, requester string) bool {
+	switch {
+	case approver == nil || user == nil:
+		return false
+	case approver.Id == user.Id:
+		return true
+	}
+	return approver.GetString("role") == "finance" && IsFinance(user) && user.Id != requester
+}

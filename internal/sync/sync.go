@@ -25,7 +25,7 @@ import (
 )
 
 // Collections are the synced collections, in snapshot order.
-var Collections = []string{"org_settings", "tier_policies", "budgets", "customers", "plans", "visits", "expenses", "approvals"}
+var Collections = []string{"org_settings", "tier_policies", "budgets", "customers", "plans", "visits", "expenses", "approvals", "notifications"}
 
 func isSynced(collection string) bool { return slices.Contains(Collections, collection) }
 
@@ -76,6 +76,9 @@ func audience(app core.App, r *core.Record) keys {
 	switch r.Collection().Name {
 	case "tier_policies", "org_settings":
 		k.add(keyAll)
+		return k
+	case "notifications": // its user's alone, staff included
+		k.user(r.GetString("user"))
 		return k
 	case "customers":
 		k.user(r.GetString("owner"))
