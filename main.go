@@ -21,6 +21,7 @@ import (
 	"rapport/internal/demo"
 	"rapport/internal/links"
 	"rapport/internal/notify"
+	"rapport/internal/schedule"
 	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
@@ -64,9 +65,11 @@ func main() {
 	sync.Register(app)
 	notify.Register(app)
 	links.Register(app)
+	schedule.Register(app)
 	app.RootCmd.AddCommand(exitOnError(audit.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(bench.Command()))
 	app.RootCmd.AddCommand(exitOnError(demo.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(schedule.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(sync.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(links.Command(app)))
 

@@ -95,12 +95,12 @@ func coversCommitted(app core.App, b *core.Record) error {
 	old := b.Original()
 	switch {
 	case b.IsNew():
-		return violation.New("amount", "budget_below_committed", "Budget %q would cover %s already committed, more than its amount %s; give it an amount of at least that.", b.GetString("name"), money(committed, s.Currency), money(amount, s.Currency))
+		return violation.New("amount", "budget_below_committed", "Budget %q would cover %s already committed, more than its amount %s; give it an amount of at least that.", b.GetString("name"), org.Money(committed, s.Currency), org.Money(amount, s.Currency))
 	case amount != int64(old.GetInt("amount")):
-		return violation.New("amount", "budget_below_committed", "Budget %q already has %s committed; its amount cannot go below that (you asked for %s).", old.GetString("name"), money(committed, s.Currency), money(amount, s.Currency))
+		return violation.New("amount", "budget_below_committed", "Budget %q already has %s committed; its amount cannot go below that (you asked for %s).", old.GetString("name"), org.Money(committed, s.Currency), org.Money(amount, s.Currency))
 	default:
 		changed := changedFields(b, old, append(slices.Clone(budgetShape), "on_exceed"))
-		return violation.New("amount", "budget_below_committed", "Budget %q would cover %s already committed after this change (%s), more than its amount %s; raise the amount with the change.", old.GetString("name"), money(committed, s.Currency), strings.Join(changed, ", "), money(amount, s.Currency))
+		return violation.New("amount", "budget_below_committed", "Budget %q would cover %s already committed after this change (%s), more than its amount %s; raise the amount with the change.", old.GetString("name"), org.Money(committed, s.Currency), strings.Join(changed, ", "), org.Money(amount, s.Currency))
 	}
 }
 

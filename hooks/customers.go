@@ -75,6 +75,7 @@ func bindCustomers(app core.App) {
 		}{
 			{"plans", "owner", []any{"draft", "submitted", "approved"}},
 			{"visits", "rep", []any{"scheduled"}},
+			{"complaints", "owner", []any{"open", "acknowledged"}},
 		}
 		for _, m := range moves {
 			records, err := e.App.FindAllRecords(m.collection,

@@ -335,8 +335,8 @@ func TestSeededDefaultsAreAudited(t *testing.T) {
 	}
 }
 
-// TestDeactivationHandsOver: when rita leaves, her customers, open plans
-// and scheduled visits go to her approver (mia, field's manager), audited
+// TestDeactivationHandsOver: when rita leaves, her customers, open plans,
+// scheduled visits and open complaints go to her approver (mia, field's manager), audited
 // as ada who deactivated her, after the deactivation's own entry; her
 // history stays hers (mia's notice: internal/notify TestHandoverNotice). With nobody above a leaver who has work, the
 // deactivation is refused.
@@ -350,6 +350,7 @@ func TestDeactivationHandsOver(t *testing.T) {
 	closed := mkPlan(t, o, "rita", "closed", 100)
 	scheduled := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": acme.Id, "due_date": testkit.Day(3)})
 	done := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": acme.Id, "status": "done", "due_date": testkit.Day(-3)})
+	complaint := testkit.MustCreate(t, app, o.Users["rita"], "complaints", map[string]any{"customer": acme.Id, "summary": "late delivery"})
 	var seq int
 	if err := app.DB().NewQuery(`SELECT MAX(seq) FROM audit_log`).Row(&seq); err != nil {
 		t.Fatal(err)
@@ -363,7 +364,8 @@ func TestDeactivationHandsOver(t *testing.T) {
 		collection, id, field, want string
 	}{
 		{"customers", acme.Id, "owner", mia}, {"plans", open.Id, "owner", mia}, {"plans", pending.Id, "owner", mia},
-		{"visits", scheduled.Id, "rep", mia}, {"plans", closed.Id, "owner", rita}, {"visits", done.Id, "rep", rita},
+		{"visits", scheduled.Id, "rep", mia}, {"complaints", complaint.Id, "owner", mia},
+		{"plans", closed.Id, "owner", rita}, {"visits", done.Id, "rep", rita},
 	} {
 		if got := reload(t, app, r.collection, r.id).GetString(r.field); got != r.want {
 			t.Errorf("%s %s %s: %s, want %s", r.collection, reload(t, app, r.collection, r.id).GetString("status"), r.field, nameOf(o, got), nameOf(o, r.want))

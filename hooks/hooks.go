@@ -23,7 +23,7 @@ import (
 var (
 	// Versioned lists every collection with a server `version`.
 	Versioned = []string{"teams", "customers", "plans", "visits", "expenses",
-		"approvals", "budgets", "tier_policies", "org_settings"}
+		"approvals", "budgets", "tier_policies", "org_settings", "complaints"}
 
 	// Guarded are the collections whose writes run in a rule transaction.
 	Guarded = append([]string{"users", "audit_log"}, Versioned...)
@@ -51,6 +51,8 @@ func Register(app core.App) {
 	bindSchema(app)
 	bindDeletes(app)
 	bindWriters(app)
+	bindCare(app)
+	bindComplaints(app)
 	bindClock(app)
 	bindSignIn(app)
 	bindTiers(app)

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"rapport/internal/approval"
+	"rapport/internal/notify"
 	"rapport/internal/violation"
 )
 
@@ -24,17 +25,18 @@ var leaverWork = []struct {
 	{"customers", "owner", nil},
 	{"plans", "owner", []any{"draft", "submitted", "approved"}},
 	{"visits", "rep", []any{"scheduled"}},
+	{"complaints", "owner", []any{"open", "acknowledged"}},
 }
 
-// bindLeavers: a deactivated user's customers, open plans and scheduled
-// visits go to their approver (their manager, or their team's manager up
+// bindLeavers: a deactivated user's customers, open plans, scheduled
+// visits and open complaints go to their approver (their manager, or their team's manager up
 // the chain), in the deactivation's transaction and audited as the admin
 // who deactivated them; otherwise nobody would attend them and nobody
-// would know (internal/notify tells the approver: HandoverKey). It runs
-// around the other user hooks (priority), so the hand-over follows the
-// deactivation's own audit entry in the log.
+// would know (the approver gets a notice). It runs around the other user
+// hooks (priority -1, inside the write's transaction), so the hand-over
+// follows the deactivation's own audit entry in the log.
 func bindLeavers(app core.App) {
-	app.OnRecordUpdate("users").Bind(&hook.Handler[*core.RecordEvent]{Priority: LeaverPriority, Func: func(e *core.RecordEvent) error {
+	app.OnRecordUpdate("users").Bind(&hook.Handler[*core.RecordEvent]{Priority: -1, Func: func(e *core.RecordEvent) error {
 		wasActive := e.Record.Original().GetBool("active")
 		if err := e.Next(); err != nil {
 			return err
@@ -46,39 +48,16 @@ func bindLeavers(app core.App) {
 	}})
 }
 
-// LeaverPriority places the hand-over around the other user update hooks
-// (default priority 0) and inside the write's transaction (priorityTx); a
-// hook reading HandoverKey after e.Next() binds with a lower one.
-const LeaverPriority = -1
-
-// HandoverKey (custom data on a deactivated user's record, never
-// persisted) carries the Handover their deactivation made, for
-// internal/notify to tell the successor in the same transaction.
-const HandoverKey = "@rapport.handover"
-
-// Handover is what a leaver's deactivation handed to whom.
-type Handover struct {
-	Leaver, To *core.Record
-	Work       []Count // by collection, in leaverWork's order; only those with records
-}
-
-// Count is how many records of a collection.
-type Count struct {
-	Collection string
-	N          int
-}
-
-// handOver moves the open work of leaver to their approver and records the
-// hand-over on leaver (HandoverKey). With nobody above them and work to hand
-// over, the deactivation is refused: an admin reassigns it, or sets a
-// manager, first.
+// handOver moves the open work of leaver to their approver and tells them.
+// With nobody above them and work to hand over, the deactivation is
+// refused: an admin reassigns it, or sets a manager, first.
 func handOver(app core.App, leaver *core.Record) error {
 	var successor *core.Record
 	if chain := approval.For(app, leaver.Id).Chain; len(chain) > 0 {
 		successor = chain[0]
 	}
 	// what they look after, counted before customers carry their plans and visits along
-	h := &Handover{Leaver: leaver, To: successor}
+	var counts []notify.Count
 	var work []string
 	for _, w := range leaverWork {
 		n, err := app.CountRecords(w.collection, leaverWhere(leaver, w.field, w.open))
@@ -86,7 +65,7 @@ func handOver(app core.App, leaver *core.Record) error {
 			return err
 		}
 		if n > 0 {
-			h.Work = append(h.Work, Count{w.collection, int(n)})
+			counts = append(counts, notify.Count{Collection: w.collection, N: int(n)})
 			work = append(work, fmt.Sprintf("%s (%d)", w.collection, n))
 		}
 	}
@@ -115,8 +94,7 @@ func handOver(app core.App, leaver *core.Record) error {
 			}
 		}
 	}
-	leaver.Set(HandoverKey, h)
-	return nil
+	return notify.Handover(app, leaver, successor, counts)
 }
 
 // leaverWhere selects the records of collection naming leaver in field,

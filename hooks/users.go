@@ -16,6 +16,7 @@ var adminFields = []string{"role", "team", "manager", "approval_limit", "active"
 // (expenses only while draft: chargedTeam).
 var memberCollections = []struct{ collection, ownerField string }{
 	{"customers", "owner"}, {"plans", "owner"}, {"visits", "rep"}, {"expenses", "rep"},
+	{"complaints", "owner"},
 }
 
 func bindUsers(app core.App) {

@@ -64,7 +64,7 @@ var Quick = Sizes{Name: "quick",
 }
 
 // Scenarios lists every scenario id in table order.
-var Scenarios = []string{"P1", "P2", "P3", "P4", "P5"}
+var Scenarios = []string{"P1", "P2", "P3", "P4", "P5", "P6"}
 
 // Config is one bench run.
 type Config struct {
@@ -142,7 +142,7 @@ func Run(cfg Config) (*Report, error) {
 	for _, s := range []struct {
 		id  string
 		run func() error
-	}{{"P4", r.initialSync}, {"P3", r.incrementalPull}, {"P1", r.push}, {"P2", r.restCreate}, {"P5", r.poke}} {
+	}{{"P4", r.initialSync}, {"P3", r.incrementalPull}, {"P1", r.push}, {"P2", r.restCreate}, {"P5", r.poke}, {"P6", r.scheduleJob}} {
 		if !only(s.id) {
 			continue
 		}

@@ -31,7 +31,7 @@ func TestQuickHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"P1": 1, "P2": 1, "P3": 2, "P4": 1, "P5": 2}
+	want := map[string]int{"P1": 1, "P2": 1, "P3": 2, "P4": 1, "P5": 2, "P6": 1}
 	got := map[string]int{}
 	for _, row := range rep.Rows {
 		got[row.ID]++

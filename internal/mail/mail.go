@@ -20,7 +20,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
-	"rapport/hooks"
+	"rapport/internal/org"
 )
 
 //go:embed templates
@@ -40,7 +40,7 @@ func Lang(u *core.Record) string {
 
 // Funcs are the helpers every template (mail or page) may use.
 var Funcs = map[string]any{
-	"money": hooks.Money,
+	"money": org.Money,
 	"join":  strings.Join,
 }
 

@@ -3,7 +3,6 @@ package notify
 import (
 	"github.com/pocketbase/pocketbase/core"
 
-	"rapport/hooks"
 	"rapport/internal/mail"
 	"rapport/internal/org"
 )
@@ -51,9 +50,9 @@ func noticeOfDecision(app core.App, ap *core.Record) error {
 		if desc := r.GetString("description"); desc != "" {
 			d.What += ": " + desc
 		}
-		d.Amount = hooks.Money(int64(r.GetInt("amount")), settings.Currency)
+		d.Amount = org.Money(int64(r.GetInt("amount")), settings.Currency)
 	} else {
-		d.Amount = hooks.Money(int64(r.GetInt("budget")), settings.Currency)
+		d.Amount = org.Money(int64(r.GetInt("budget")), settings.Currency)
 	}
 	if decider != nil {
 		d.By = decider.GetString("name")

@@ -5,29 +5,22 @@ import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
 
-	"rapport/hooks"
 	"rapport/internal/mail"
 )
 
-// bindHandover tells the approver who took over a deactivated user's work
-// (hooks/leavers.go) what is now theirs, in the deactivation's transaction.
-// It binds outside the hand-over (a lower priority), so it reads the record
-// of it once the hand-over is done.
-func bindHandover(app core.App) {
-	app.OnRecordUpdate("users").Bind(&hook.Handler[*core.RecordEvent]{Priority: hooks.LeaverPriority - 1, Func: func(e *core.RecordEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		h, ok := e.Record.GetRaw(hooks.HandoverKey).(*hooks.Handover)
-		if !ok {
-			return nil
-		}
-		e.Record.Set(hooks.HandoverKey, nil)
-		title, body := handoverText(mail.Lang(h.To), h)
-		return Send(e.App, Notice{User: h.To.Id, Kind: "handover", Title: title, Body: body, Link: "customers"})
-	}})
+// Count is how many records of a collection someone looked after.
+type Count struct {
+	Collection string
+	N          int
+}
+
+// Handover tells to, who took over deactivated leaver's work
+// (hooks/leavers.go), what is now theirs, in their language; it runs in the
+// deactivation's transaction.
+func Handover(app core.App, leaver, to *core.Record, work []Count) error {
+	title, body := handoverText(mail.Lang(to), leaver.GetString("name"), work)
+	return Send(app, Notice{User: to.Id, Kind: "handover", Title: title, Body: body, Link: "customers"})
 }
 
 // handoverNames are the collections' names in a notice, by language.
@@ -36,10 +29,9 @@ var handoverNames = map[string]map[string]string{
 	"zh-CN": {"customers": "客户", "plans": "进行中的计划", "visits": "待进行的拜访", "complaints": "未结投诉"},
 }
 
-func handoverText(lang string, h *hooks.Handover) (title, body string) {
-	leaver := h.Leaver.GetString("name")
+func handoverText(lang, leaver string, work []Count) (title, body string) {
 	var parts []string
-	for _, c := range h.Work {
+	for _, c := range work {
 		name := handoverNames[lang][c.Collection]
 		if name == "" {
 			name = c.Collection

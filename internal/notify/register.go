@@ -15,7 +15,6 @@ import (
 func Register(app core.App) {
 	bindRules(app)
 	bindDecisions(app)
-	bindHandover(app)
 	app.Cron().MustAdd("rapport_digest", "0 * * * *", func() {
 		if !mail.Enabled(app) {
 			return

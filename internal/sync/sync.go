@@ -25,7 +25,7 @@ import (
 )
 
 // Collections are the synced collections, in snapshot order.
-var Collections = []string{"org_settings", "tier_policies", "budgets", "customers", "plans", "visits", "expenses", "approvals", "notifications"}
+var Collections = []string{"org_settings", "tier_policies", "budgets", "customers", "plans", "visits", "expenses", "approvals", "complaints", "notifications"}
 
 func isSynced(collection string) bool { return slices.Contains(Collections, collection) }
 
@@ -88,6 +88,8 @@ func audience(app core.App, r *core.Record) keys {
 		k.deciders(r)
 	case "visits":
 		k.user(r.GetString("rep"))
+	case "complaints":
+		k.user(r.GetString("owner"))
 	case "expenses":
 		k.user(r.GetString("rep"))
 		k.user(r.GetString("approver"))
