@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/hooks"
+	"rapport/internal/audit"
 	"rapport/internal/org"
 	"rapport/internal/testkit"
 )
@@ -332,6 +333,32 @@ func TestSeededDefaultsAreAudited(t *testing.T) {
 	}
 	if seen["tier_policies"] != 4 || seen["org_settings"] != 1 {
 		t.Errorf("the first entries are %v, want the 4 tier policies and the org settings", seen)
+	}
+
+	// What migrations wrote after the seeding (the care settings) is
+	// explained when the server starts, once.
+	o := testkit.NewOrg(t, app)
+	count := func() (n int) {
+		_ = app.DB().NewQuery(`SELECT COUNT(*) FROM audit_log WHERE collection = 'org_settings'`).Row(&n)
+		return n
+	}
+	testkit.NewClient(t, o)
+	var changes string
+	if err := app.DB().NewQuery(`SELECT changes FROM audit_log WHERE collection = 'org_settings' ORDER BY seq DESC LIMIT 1`).Row(&changes); err != nil ||
+		!strings.Contains(changes, `"complaint_response_hours":[null,24]`) {
+		t.Errorf("the care settings a later migration added are not explained: %s %v", changes, err)
+	}
+	before := count()
+	settings, err := app.FindFirstRecordByFilter("org_settings", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setOrg(t, o, map[string]any{"care_lead_days": 5}) // an edit is audited as it is made
+	if err := audit.Explain(app, reload(t, app, "org_settings", settings.Id)); err != nil {
+		t.Fatal(err)
+	}
+	if after := count(); after != before+1 {
+		t.Errorf("explaining again added %d org settings entries beyond the edit's", after-before-1)
 	}
 }
 

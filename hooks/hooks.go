@@ -57,4 +57,5 @@ func Register(app core.App) {
 	bindSignIn(app)
 	bindTiers(app)
 	bindLeavers(app)
+	bindExplained(app)
 }
