@@ -21,6 +21,7 @@ import (
 	"rapport/internal/demo"
 	"rapport/internal/links"
 	"rapport/internal/notify"
+	"rapport/internal/report"
 	"rapport/internal/schedule"
 	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
@@ -63,6 +64,7 @@ func main() {
 
 	hooks.Register(app)
 	sync.Register(app)
+	report.Register(app)
 	notify.Register(app)
 	links.Register(app)
 	schedule.Register(app)

@@ -197,7 +197,7 @@ func metres(m float64) string { return fmt.Sprintf("%.0f", m) }
 func visitConsequences(app core.App, old, v *core.Record) error {
 	done := v.GetString("status") == "done"
 	wasDone := old != nil && old.GetString("status") == "done"
-	changed := old == nil || changedFields(v, old, []string{"status", "started_at", "due_date", "satisfaction", "customer"}) != nil
+	changed := old == nil || changedFields(v, old, []string{"status", "started_at", "due_date", "satisfaction", "survey_rating", "customer"}) != nil
 	locate := v.GetString("checkin_result") == "no_customer_location" && (old == nil || old.GetString("checkin_result") != "no_customer_location")
 	if ((done || wasDone) && changed) || locate {
 		if err := refreshCustomer(app, v, locate); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/org"
+	"rapport/internal/report"
 )
 
 // Business collections: records whose writes carry rules, versions and audit.
@@ -53,6 +54,8 @@ func Register(app core.App) {
 	bindWriters(app)
 	bindCare(app)
 	bindComplaints(app)
+	bindLabels(app)
+	report.BindSums(app)
 	bindClock(app)
 	bindSignIn(app)
 	bindTiers(app)

@@ -138,7 +138,7 @@ func checkSchema(t *testing.T, app core.App) {
 		}
 	}
 	// the dashboard shows these records by name, not id
-	for name, field := range map[string]string{"users": "name", "approvals": "decision", "expenses": "amount"} {
+	for name, field := range map[string]string{"users": "name", "approvals": "decision", "expenses": "label", "plans": "label"} {
 		c, _ := app.FindCollectionByNameOrId(name)
 		raw, _ := json.Marshal(c.Fields.GetByName(field))
 		if !strings.Contains(string(raw), `"presentable":true`) {

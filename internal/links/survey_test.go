@@ -97,6 +97,10 @@ func TestSurveyRoundTrip(t *testing.T) {
 	if v.GetInt("survey_rating") != 4 || v.GetString("survey_comment") != "Very helpful" || v.GetDateTime("survey_at").IsZero() {
 		t.Fatalf("visit after the survey: %v", v.FieldsData())
 	}
+	// the customer's own rating counts in their satisfaction average
+	if avg := e.o.Reload(t, acme).GetFloat("satisfaction_avg"); avg != 4 {
+		t.Fatalf("Acme's satisfaction_avg after a 4-star survey: %v", avg)
+	}
 	if status, _ := post(t, link, url.Values{"rating": {"1"}}); status != http.StatusGone {
 		t.Fatalf("second answer: %d", status)
 	}

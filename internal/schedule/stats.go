@@ -16,10 +16,6 @@ type Stats struct {
 	SatisfactionAvg float64        // mean rating of the done visits of the last 12 months (0: none)
 }
 
-// surveyField is the visits field where a customer's own survey answer
-// lands, when the schema has it: it counts like the rep's satisfaction.
-const surveyField = "survey_rating"
-
 // VisitedAt is when visit v happened: its start, or the start of its due
 // day in the org time zone. Expenses' no_visit_same_day reads days the same way.
 func VisitedAt(s *org.Settings, v *core.Record) types.DateTime {
@@ -40,7 +36,6 @@ func CustomerStats(app core.App, s *org.Settings, customer string, now time.Time
 	if err != nil {
 		return Stats{}, err
 	}
-	hasSurvey := len(visits) > 0 && visits[0].Collection().Fields.GetByName(surveyField) != nil
 	yearAgo := now.AddDate(-1, 0, 0)
 	var st Stats
 	var sum, n float64
@@ -52,11 +47,8 @@ func CustomerStats(app core.App, s *org.Settings, customer string, now time.Time
 		if at.Time().Before(yearAgo) {
 			continue
 		}
-		ratings := []float64{v.GetFloat("satisfaction")}
-		if hasSurvey {
-			ratings = append(ratings, v.GetFloat(surveyField))
-		}
-		for _, r := range ratings {
+		// the rep's rating and the customer's own survey answer count alike
+		for _, r := range []float64{v.GetFloat("satisfaction"), v.GetFloat("survey_rating")} {
 			if r > 0 {
 				sum, n = sum+r, n+1
 			}
