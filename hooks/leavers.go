@@ -16,8 +16,8 @@ import (
 // leaverWork is what a user looks after, by collection: the field naming
 // them and the statuses still open (nil: every record). Deactivating the
 // user hands it to their approver. Customers go first: their reassignment
-// carries the customer's open plans and scheduled visits along
-// (bindCustomers); the other rows catch what is theirs elsewhere.
+// carries the customer's open plans, scheduled visits and open complaints
+// along (bindCustomers); the other rows catch what is theirs elsewhere.
 var leaverWork = []struct {
 	collection, field string
 	open              []any
@@ -29,9 +29,9 @@ var leaverWork = []struct {
 }
 
 // bindLeavers: a deactivated user's customers, open plans, scheduled
-// visits and open complaints go to their approver (their manager, or their team's manager up
-// the chain), in the deactivation's transaction and audited as the admin
-// who deactivated them; otherwise nobody would attend them and nobody
+// visits and open complaints go to their approver (their manager, or their
+// team's manager up the chain), in the deactivation's transaction and
+// audited as the admin who deactivated them; otherwise nobody would attend them and nobody
 // would know (the approver gets a notice). It runs around the other user
 // hooks (priority -1, inside the write's transaction), so the hand-over
 // follows the deactivation's own audit entry in the log.
@@ -56,7 +56,7 @@ func handOver(app core.App, leaver *core.Record) error {
 	if chain := approval.For(app, leaver.Id).Chain; len(chain) > 0 {
 		successor = chain[0]
 	}
-	// what they look after, counted before customers carry their plans and visits along
+	// what they look after, counted before customers carry the rest along
 	var counts []notify.Count
 	var work []string
 	for _, w := range leaverWork {

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -132,20 +131,16 @@ func (r *Route) Index(id string) int {
 // recorded approver: the earliest created active one other than the
 // requester, so the choice is deterministic.
 func (r *Route) Finance() (string, error) {
-	var rows []struct {
-		Id string `db:"id"`
-	}
-	err := r.app.DB().Select("id").From("users").
-		Where(dbx.HashExp{"role": "finance", "active": true}).
-		AndWhere(dbx.Not(dbx.HashExp{"id": r.Requester})).
-		OrderBy("created", "id").Limit(1).All(&rows)
+	users, err := ActiveFinance(r.app)
 	if err != nil {
 		return "", err
 	}
-	if len(rows) == 0 {
-		return "", ErrNoFinance
+	for _, u := range users {
+		if u.Id != r.Requester {
+			return u.Id, nil
+		}
 	}
-	return rows[0].Id, nil
+	return "", ErrNoFinance
 }
 
 // IsFinance reports whether u is an active finance user.
