@@ -9,8 +9,8 @@
 //
 // The source tree is never touched: each mutant is handed to the go
 // command through -overlay. Comparisons with nil (error plumbing) are left
-// alone. A seeded random sample is run, since every site would take hours
-// on a small machine:
+// alone. A seeded random sample is run, split evenly across the five
+// packages, since every site would take hours on a small machine:
 //
 //	go run ./internal/mutate -n 40 -seed 1        # run a sample
 //	go run ./internal/mutate -n 40 -seed 1 -list  # only list it
@@ -75,10 +75,7 @@ func main() {
 	}
 
 	all := sites()
-	sample := slices.Clone(all)
-	r := rand.New(rand.NewPCG(*seed, 0))
-	r.Shuffle(len(sample), func(i, j int) { sample[i], sample[j] = sample[j], sample[i] })
-	sample = sample[:min(*n, len(sample))]
+	sample := pick(all, *n, *seed)
 	slices.SortFunc(sample, func(a, b mutant) int {
 		return cmpBoth(strings.Compare(a.file, b.file), a.start-b.start)
 	})
@@ -126,6 +123,29 @@ func main() {
 	for _, m := range survived {
 		fmt.Printf("survived %3d  %s:%d  %s\n", m.id, m.file, m.line, m.what)
 	}
+}
+
+// pick draws a seeded sample of n sites, split evenly across the target
+// packages (so that a small package such as internal/budget is not drowned
+// by hooks' hundreds of sites).
+func pick(all []mutant, n int, seed uint64) []mutant {
+	r := rand.New(rand.NewPCG(seed, 0))
+	var sample []mutant
+	for i, tg := range targets {
+		var group []mutant
+		for _, m := range all {
+			if filepath.Dir(m.file) == filepath.FromSlash(tg.dir) {
+				group = append(group, m)
+			}
+		}
+		r.Shuffle(len(group), func(i, j int) { group[i], group[j] = group[j], group[i] })
+		quota := n / len(targets)
+		if i < n%len(targets) {
+			quota++
+		}
+		sample = append(sample, group[:min(quota, len(group))]...)
+	}
+	return sample
 }
 
 // sites lists every mutation of every non-test file of the targets, in a
