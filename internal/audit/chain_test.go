@@ -135,3 +135,52 @@ func TestVerifyCatchesAConsistentRewrite(t *testing.T) {
 		t.Errorf("Verify checked %d entries before the break, want %d", n, forged.Seq)
 	}
 }
+
+// TestVerifyReadsEveryPage: Verify reads the log a thousand entries at a
+// time; an entry altered on a later page is still found, and a clean log
+// longer than a page is counted whole.
+func TestVerifyReadsEveryPage(t *testing.T) {
+	app := testkit.NewApp(t)
+	err := app.RunInTransaction(func(tx core.App) error {
+		for i := range 1003 {
+			if err := audit.Append(tx, audit.Entry{Action: "update", Collection: "plans", RecordID: "p1",
+				Changes: map[string][2]any{"budget": {i, i + 1}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, err := app.CountRecords("audit_log")
+	if err != nil || total <= 1001 {
+		t.Fatalf("%d audit entries, %v", total, err)
+	}
+	if n, err := audit.Verify(app); err != nil || int64(n) != total {
+		t.Fatalf("a clean chain of %d entries: Verify checked %d, %v", total, n, err)
+	}
+	if _, err := app.DB().NewQuery(`UPDATE audit_log SET changes = '{"budget":[0,99]}' WHERE seq = 1001`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var broken *audit.BrokenError
+	if _, err := audit.Verify(app); !errors.As(err, &broken) || broken.Seq != 1001 {
+		t.Fatalf("seq 1001 altered, on the second page: Verify says %v", err)
+	}
+}
+
+// TestVerifyCommandAnchorMustBeSeqAndHash: an --anchor whose seq is not a
+// number is refused as malformed, not looked up.
+func TestVerifyCommandAnchorMustBeSeqAndHash(t *testing.T) {
+	app := testkit.NewApp(t)
+	testkit.NewOrg(t, app)
+	for _, anchor := range []string{"x:0123abcd", "3:", "twelve"} {
+		cmd := audit.Command(app)
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		cmd.SetArgs([]string{"verify", "--anchor", anchor})
+		if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "seq:hash") {
+			t.Errorf("--anchor %q: %v, want it refused as not seq:hash", anchor, err)
+		}
+	}
+}
