@@ -68,17 +68,21 @@ func draftOf(planYuan, amount int64, extra ...map[string]any) func(t testing.TB,
 	}
 }
 
-// noReceiptRule lifts receipt_required_over out of the way of a rule
-// probed with amounts above it.
-func noReceiptRule(t testing.TB, o *testkit.Org) {
-	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
+// withOrg sets org_settings values before the case.
+func withOrg(values map[string]any) func(t testing.TB, o *testkit.Org) {
+	return func(t testing.TB, o *testkit.Org) { setOrg(t, o, values) }
 }
 
-// receipt_required: amount > receipt_required_over (20,000 by default).
+// noReceiptRule lifts receipt_required_over out of the way of a rule
+// probed with amounts above it.
+var noReceiptRule = withOrg(map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
+
+// receipt_required: amount > receipt_required_over (set to its default,
+// 20,000).
 func TestReceiptRequiredAtReceiptRequiredOver(t *testing.T) {
 	const limit = 20_000
 	atLimit(t, "receipt_required", func(step int) testkit.Case {
-		c := testkit.Case{Setup: draftOf(1000, limit+int64(step))}
+		c := testkit.Case{Setup: then(withOrg(map[string]any{"receipt_required_over": limit}), draftOf(1000, limit+int64(step)))}
 		if step > 0 {
 			return refusedWith(c, "receipt", "receipt_required")
 		}
@@ -86,11 +90,12 @@ func TestReceiptRequiredAtReceiptRequiredOver(t *testing.T) {
 	})
 }
 
-// expense_too_old: more than max_age_days (60) days before today.
+// expense_too_old: more than max_age_days (set to its default, 60) days
+// before today.
 func TestExpenseTooOldAtMaxAgeDays(t *testing.T) {
 	const limit = 60
 	atLimit(t, "expense_too_old", func(step int) testkit.Case {
-		c := testkit.Case{Setup: draftOf(1000, 100, map[string]any{"incurred_on": testkit.Day(-(limit + step))})}
+		c := testkit.Case{Setup: then(withOrg(map[string]any{"max_age_days": limit}), draftOf(1000, 100, map[string]any{"incurred_on": testkit.Day(-(limit + step))}))}
 		if step > 0 {
 			return refusedWith(c, "incurred_on", "expense_too_old")
 		}
