@@ -19,6 +19,10 @@ import (
 	"rapport/internal/bench"
 	"rapport/internal/dbconn"
 	"rapport/internal/demo"
+	"rapport/internal/links"
+	"rapport/internal/notify"
+	"rapport/internal/report"
+	"rapport/internal/schedule"
 	"rapport/internal/sync"
 	_ "rapport/pb_migrations"
 )
@@ -53,11 +57,23 @@ func main() {
 		Dir:          "pb_migrations",
 	})
 
+	// PocketBase's colored error writer prints to stdout; scripts read a
+	// command's result there (HEAD=$(rapport audit verify)), so errors and
+	// summaries go to stderr.
+	app.RootCmd.SetErr(os.Stderr)
+
 	hooks.Register(app)
 	sync.Register(app)
+	report.Register(app)
+	notify.Register(app)
+	links.Register(app)
+	schedule.Register(app)
 	app.RootCmd.AddCommand(exitOnError(audit.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(bench.Command()))
 	app.RootCmd.AddCommand(exitOnError(demo.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(schedule.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(sync.Command(app)))
+	app.RootCmd.AddCommand(exitOnError(links.Command(app)))
 
 	// Static web from pb_public/ (relative to where the server runs).
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

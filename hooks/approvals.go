@@ -246,8 +246,10 @@ func decide(e *core.RecordEvent) error {
 		}
 	}
 	ap.Set("final", final)
-	if note := ap.GetString("note"); note != "" {
-		r.Set("decision_note", note)
+	if final {
+		// the deciding approval's note, or none: a note of an earlier
+		// round or level is not this decision's
+		r.Set("decision_note", ap.GetString("note"))
 	}
 	if err := e.Next(); err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 // Audited are the collections whose every write leaves an audit entry;
 // users only for the fields in adminFields.
 var Audited = []string{"customers", "plans", "visits", "expenses", "approvals", "budgets",
-	"tier_policies", "org_settings", "teams", "users"}
+	"tier_policies", "org_settings", "teams", "users", "complaints"}
 
 // unaudited are fields never copied into the log: bookkeeping and secrets.
 var unaudited = []string{"id", "created", "updated", "password", "tokenKey"}

@@ -1,6 +1,9 @@
 package hooks
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -31,20 +34,19 @@ func bindBudgets(app core.App) {
 			b.Set("warn_at_percent", 80)
 		}
 		old := b.Original()
-		if b.IsNew() || len(changedFields(b, old, budgetShape)) > 0 {
+		reshaped := b.IsNew() || len(changedFields(b, old, budgetShape)) > 0
+		if reshaped {
 			sums, err := budget.BudgetSums(e.App, b)
 			if err != nil {
 				return err
 			}
 			budget.Apply(b, sums)
 		}
-		amount, committed := int64(b.GetInt("amount")), int64(b.GetInt("committed"))
-		if !b.IsNew() && amount != int64(old.GetInt("amount")) && amount < committed {
-			s, err := org.LoadSettings(e.App)
-			if err != nil {
+		stop := b.GetString("on_exceed") == "stop"
+		if (stop && (reshaped || old.GetString("on_exceed") != "stop")) || (!b.IsNew() && b.GetInt("amount") != old.GetInt("amount")) {
+			if err := coversCommitted(e.App, b); err != nil {
 				return err
 			}
-			return violation.New("amount", "budget_below_committed", "Budget %q already has %s committed; its amount cannot go below that (you asked for %s).", old.GetString("name"), money(committed, s.Currency), money(amount, s.Currency))
 		}
 		return e.Next()
 	}
@@ -71,6 +73,35 @@ func bindBudgets(app core.App) {
 		}
 		return nil
 	})
+}
+
+// coversCommitted refuses a budget whose amount is below what is already
+// committed in what it covers. It runs when the amount changes (any
+// budget: the spec's rule), and for a stop budget on every other change
+// that can make it so — creating it, its shape (budgetShape: what it
+// covers), turning a warn or escalate budget stop — so that a stop budget
+// is never overspent by editing it. A warn or escalate budget may be
+// created or reshaped over its amount: that is what it warns about. Sums
+// moved by expenses and team moves are the submit checks' business.
+func coversCommitted(app core.App, b *core.Record) error {
+	amount, committed := int64(b.GetInt("amount")), int64(b.GetInt("committed"))
+	if amount >= committed {
+		return nil
+	}
+	s, err := org.LoadSettings(app)
+	if err != nil {
+		return err
+	}
+	old := b.Original()
+	switch {
+	case b.IsNew():
+		return violation.New("amount", "budget_below_committed", "Budget %q would cover %s already committed, more than its amount %s; give it an amount of at least that.", b.GetString("name"), org.Money(committed, s.Currency), org.Money(amount, s.Currency))
+	case amount != int64(old.GetInt("amount")):
+		return violation.New("amount", "budget_below_committed", "Budget %q already has %s committed; its amount cannot go below that (you asked for %s).", old.GetString("name"), org.Money(committed, s.Currency), org.Money(amount, s.Currency))
+	default:
+		changed := changedFields(b, old, append(slices.Clone(budgetShape), "on_exceed"))
+		return violation.New("amount", "budget_below_committed", "Budget %q would cover %s already committed after this change (%s), more than its amount %s; raise the amount with the change.", old.GetString("name"), org.Money(committed, s.Currency), strings.Join(changed, ", "), org.Money(amount, s.Currency))
+	}
 }
 
 // recomputeBudget stores b's sums, from its expenses, when they changed

@@ -14,8 +14,11 @@ func bindCustomers(app core.App) {
 		c := e.Record
 		a := actor.Of(c)
 		original := c.Original()
-		if a.Role() == "finance" {
-			return violation.Forbidden(firstChange(c), "forbidden", "Finance can read customers but not change them.")
+		if a.Role() == "finance" && (c.IsNew() || firstChange(c, "annual_contract_amount") != "id") {
+			return violation.Forbidden(firstChange(c, "annual_contract_amount"), "forbidden", "Finance can read customers and correct their annual contract amount, but not change anything else.")
+		}
+		if !c.IsNew() && c.GetInt("annual_contract_amount") != original.GetInt("annual_contract_amount") && !setsContracts(a) {
+			return violation.Forbidden("annual_contract_amount", "forbidden", "Only a manager, director, finance or an administrator can change the annual contract amount of an existing customer (it sets the tier, and with it the spending limits); ask your manager.")
 		}
 		if c.IsNew() && c.GetString("owner") == "" {
 			c.Set("owner", a.UserID())
@@ -72,6 +75,7 @@ func bindCustomers(app core.App) {
 		}{
 			{"plans", "owner", []any{"draft", "submitted", "approved"}},
 			{"visits", "rep", []any{"scheduled"}},
+			{"complaints", "owner", []any{"open", "acknowledged"}},
 		}
 		for _, m := range moves {
 			records, err := e.App.FindAllRecords(m.collection,
@@ -99,6 +103,13 @@ func bindCustomers(app core.App) {
 }
 
 func isManagerRole(role string) bool { return role == "manager" || role == "director" }
+
+// setsContracts reports whether a may change an existing customer's
+// annual_contract_amount: it decides the tier, whose limits bound the
+// owner's own spending, so the owner does not.
+func setsContracts(a *actor.Actor) bool {
+	return a.Privileged() || isManagerRole(a.Role()) || a.Role() == "finance"
+}
 
 // checkReassign allows giving a customer to someone else only to admins and
 // to managers for whom both the current and the new owner's team are theirs.

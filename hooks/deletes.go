@@ -40,6 +40,36 @@ func bindDeletes(app core.App) {
 			return e.Next()
 		})
 	}
+	for collection, held := range heldBy {
+		app.OnRecordDeleteExecute(collection).BindFunc(func(e *core.RecordEvent) error {
+			n, err := e.App.CountRecords("expenses", dbx.HashExp{held.field: e.Record.Id})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return violation.New("id", "locked", held.msg, plural(n, "expense"))
+			}
+			return e.Next()
+		})
+	}
+}
+
+// heldBy are the records that expenses hold by a link: a draft plan with
+// expenses on it (PocketBase refused its delete with a message about
+// required relations), a visit an expense names (PocketBase tried to unlink
+// it from each expense, and the expense's rules answered about that
+// expense, which may be another rep's). The refusal counts the expenses
+// and names none: they may be records the caller cannot see.
+var heldBy = map[string]struct{ field, msg string }{
+	"plans":  {"plan", "This plan has %s recorded against it; delete those drafts first (once approved, a plan is closed rather than deleted)."},
+	"visits": {"visit", "This visit is linked to %s and stays on record for them; a visit that will not take place can be marked cancelled instead."},
+}
+
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // usesOf counts, per collection, the records whose relations point at r.

@@ -3,10 +3,8 @@ package hooks
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -242,7 +240,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 		return violation.New("incurred_on", "expense_too_old", "This expense is %d days old; expenses must be submitted within %d days of the date they were incurred. Ask finance how to claim it.", age, s.MaxAgeDays)
 	}
 	if amount > s.ReceiptRequiredOver && x.GetString("receipt") == "" && len(x.GetUnsavedFiles("receipt")) == 0 { // stored, or uploaded by this write
-		return violation.New("receipt", "receipt_required", "Expenses over %s need a receipt; this one is %s. Attach a photo or PDF of the receipt and submit again.", money(s.ReceiptRequiredOver, cur), money(amount, cur))
+		return violation.New("receipt", "receipt_required", "Expenses over %s need a receipt; this one is %s. Attach a photo or PDF of the receipt and submit again.", org.Money(s.ReceiptRequiredOver, cur), org.Money(amount, cur))
 	}
 	if sha := x.GetString("receipt_sha256"); sha != "" {
 		var other []struct {
@@ -277,7 +275,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	if tier, ok := org.Find(tiers, customer.GetString("tier")); ok {
 		category := x.GetString("category")
 		if limit, ok := tier.CategoryLimits[category]; ok && limit > 0 && amount > limit {
-			return violation.New("amount", "category_limit_exceeded", "A single %s expense for a tier %s customer may be at most %s; this one is %s. Lower the amount to %s or less.", category, tier.Tier, money(limit, cur), money(amount, cur), money(limit, cur))
+			return violation.New("amount", "category_limit_exceeded", "A single %s expense for a tier %s customer may be at most %s; this one is %s. Lower the amount to %s or less.", category, tier.Tier, org.Money(limit, cur), org.Money(amount, cur), org.Money(limit, cur))
 		}
 		if cap := tier.AnnualCareCap; cap > 0 {
 			spent, err := budget.CareSpend(app, customer.Id, day)
@@ -285,7 +283,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 				return err
 			}
 			if spent+amount > cap {
-				return violation.New("amount", "tier_cap_exceeded", "%s (tier %s) has a yearly care cap of %s and already %s committed in %s: %s left, but this expense is %s.", customer.GetString("name"), tier.Tier, money(cap, cur), money(spent, cur), day[:4], money(max(cap-spent, 0), cur), money(amount, cur))
+				return violation.New("amount", "tier_cap_exceeded", "%s (tier %s) has a yearly care cap of %s and already %s committed in %s: %s left, but this expense is %s.", customer.GetString("name"), tier.Tier, org.Money(cap, cur), org.Money(spent, cur), day[:4], org.Money(max(cap-spent, 0), cur), org.Money(amount, cur))
 			}
 		}
 	}
@@ -301,7 +299,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 			flags = append(flags, "plan_over_budget", "budget_escalated")
 			escalate = true
 		default:
-			return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", title, money(max(approvedBudget-planCommitted, 0), cur), money(approvedBudget, cur), money(planCommitted, cur), money(amount, cur))
+			return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", title, org.Money(max(approvedBudget-planCommitted, 0), cur), org.Money(approvedBudget, cur), org.Money(planCommitted, cur), org.Money(amount, cur))
 		}
 	}
 	budgets, err := budget.Matching(app, budget.Of(x))
@@ -319,7 +317,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 				flags = append(flags, "budget_escalated")
 				escalate = true
 			default:
-				return violation.New("amount", "budget_exceeded", "Budget %q (%s to %s) has %s left of %s; this expense is %s. Lower the amount or ask finance to raise the budget.", b.GetString("name"), b.GetString("period_start"), b.GetString("period_end"), money(max(limit-committed, 0), cur), money(limit, cur), money(amount, cur))
+				return violation.New("amount", "budget_exceeded", "Budget %q (%s to %s) has %s left of %s; this expense is %s. Lower the amount or ask finance to raise the budget.", b.GetString("name"), b.GetString("period_start"), b.GetString("period_end"), org.Money(max(limit-committed, 0), cur), org.Money(limit, cur), org.Money(amount, cur))
 			}
 		} else if after*100 >= limit*int64(warnPercent(b)) {
 			flags = append(flags, "budget_warn")
@@ -340,6 +338,11 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	}
 	if !visited {
 		flags = append(flags, "no_visit_same_day")
+	}
+	if offsite, err := offsiteOn(app, s, customer.Id, day); err != nil {
+		return err
+	} else if offsite {
+		flags = append(flags, offsiteFlag)
 	}
 	if age > lateAfterDays {
 		flags = append(flags, "late_submission")
@@ -517,21 +520,4 @@ func daysBetween(a, b string) int {
 	ta, _ := time.Parse(time.DateOnly, a)
 	tb, _ := time.Parse(time.DateOnly, b)
 	return int(tb.Sub(ta).Hours() / 24)
-}
-
-// money formats minor units as "1,234.50 CNY".
-func money(amount int64, currency string) string {
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	whole := fmt.Sprint(amount / 100)
-	var b strings.Builder
-	for i, d := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	return fmt.Sprintf("%s%s.%02d %s", sign, b.String(), amount%100, currency)
 }

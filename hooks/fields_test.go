@@ -252,7 +252,7 @@ func TestTier(t *testing.T) {
 			t.Errorf("%s: tier %v, want %s", step, got, want)
 		}
 	}
-	c.Do("rita", "PATCH", url, `{"annual_contract_amount":10000000}`)
+	c.Do("mia", "PATCH", url, `{"annual_contract_amount":10000000}`) // not the rep: TestContractAmountIsNotTheReps
 	tier("100,000 yuan", "C")
 	c.Do("rita", "PATCH", url, `{"tier":"A"}`)
 	tier("a rep's hand-set tier is recomputed", "C")
@@ -277,7 +277,7 @@ func TestTier(t *testing.T) {
 	if res := c.Do("mia", "PATCH", url, `{"tier_locked":true,"tier":"A"}`); res.Status != 200 {
 		t.Fatalf("manager locks tier A: %d %s", res.Status, res.Body)
 	}
-	c.Do("rita", "PATCH", url, `{"annual_contract_amount":0}`)
+	c.Do("mia", "PATCH", url, `{"annual_contract_amount":0}`)
 	tier("locked", "A")
 	if res := c.Do("rita", "PATCH", url, `{"tier":"D"}`); res.Status != 403 {
 		t.Errorf("rep changes a locked tier: %d %s", res.Status, res.Body)

@@ -228,6 +228,19 @@ func (w *world) checkInvariants(t *testing.T, when string) {
 			t.Fatalf("%s: %s stop budget of %d overspent: %d committed", when, name, b.GetInt("amount"), want.Committed)
 		}
 	}
+	// the spend report's monthly sums (internal/report/sums.go) equal a recomputation
+	var differ int
+	err := w.app.DB().NewQuery(`WITH want AS (SELECT substr(incurred_on, 1, 7), customer, rep, team, SUM(amount),
+			COALESCE(SUM(CASE WHEN status IN ('approved','paid') THEN amount END), 0),
+			COALESCE(SUM(CASE WHEN status = 'paid' THEN amount END), 0), COUNT(*)
+			FROM expenses WHERE status IN ('submitted','approved','paid') GROUP BY 1, 2, 3, 4),
+		kept AS (SELECT month, customer, rep, team, committed, approved, paid, expenses FROM report_spend_sums
+			WHERE committed != 0 OR approved != 0 OR paid != 0 OR expenses != 0)
+		SELECT (SELECT COUNT(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM kept)) +
+			(SELECT COUNT(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM want))`).Row(&differ)
+	if err != nil || differ > 0 {
+		t.Fatalf("%s: %d rows of report_spend_sums differ from the expenses (%v)", when, differ, err)
+	}
 	var unapproved int
 	_ = w.app.DB().NewQuery(`SELECT COUNT(*) FROM expenses x WHERE x.status IN ('approved','paid')
 		AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.expense = x.id AND a.decision = 'approve' AND a.final = 1)`).Row(&unapproved)

@@ -17,13 +17,14 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/org"
+	"rapport/internal/report"
 )
 
 // Business collections: records whose writes carry rules, versions and audit.
 var (
 	// Versioned lists every collection with a server `version`.
 	Versioned = []string{"teams", "customers", "plans", "visits", "expenses",
-		"approvals", "budgets", "tier_policies", "org_settings"}
+		"approvals", "budgets", "tier_policies", "org_settings", "complaints"}
 
 	// Guarded are the collections whose writes run in a rule transaction.
 	Guarded = append([]string{"users", "audit_log"}, Versioned...)
@@ -36,6 +37,9 @@ func Register(app core.App) {
 	bindValues(app)
 	bindInput(app)
 	bindUsers(app)
+	bindAccounts(app)
+	bindReads(app)
+	bindRequestErrors(app)
 	bindTeams(app)
 	bindCustomers(app)
 	bindOwnership(app)
@@ -48,4 +52,8 @@ func Register(app core.App) {
 	bindSchema(app)
 	bindDeletes(app)
 	bindWriters(app)
+	bindCare(app)
+	bindComplaints(app)
+	bindLabels(app)
+	report.BindSums(app)
 }

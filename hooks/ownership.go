@@ -25,7 +25,7 @@ func bindOwnership(app core.App) {
 	})
 	app.OnRecordUpdateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
 		p := e.Record
-		if err := onlyOwnerEdits(p, "owner", "status", "decision_note"); err != nil {
+		if err := onlyOwnerEdits(p, "owner", "status"); err != nil {
 			return err
 		}
 		if p.GetString("customer") != p.Original().GetString("customer") {
@@ -106,7 +106,7 @@ func bindOwnership(app core.App) {
 		return deriveExpense(e)
 	})
 	app.OnRecordUpdateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
-		if err := onlyOwnerEdits(e.Record, "rep", "status", "decision_note"); err != nil {
+		if err := onlyOwnerEdits(e.Record, "rep", "status"); err != nil {
 			return err
 		}
 		if err := checkCurrency(e.App, e.Record); err != nil {
@@ -147,9 +147,9 @@ func checkOwner(r *core.Record, customer customerRef, field string) error {
 }
 
 // onlyOwnerEdits lets people other than the owner (approvers, finance,
-// managers) change nothing but the fields in allowed (status and
-// decision_note of plans and expenses: their state machines then decide
-// whether the transition is theirs to make).
+// managers) change nothing but the fields in allowed (status of plans and
+// expenses: their state machines then decide whether the transition is
+// theirs to make).
 func onlyOwnerEdits(r *core.Record, ownerField string, allowed ...string) error {
 	a := actor.Of(r)
 	if a.Privileged() || a.UserID() == r.Original().GetString(ownerField) {

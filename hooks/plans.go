@@ -142,7 +142,7 @@ func belowCommitted(app core.App, p *core.Record, from int, hint string) error {
 		return err
 	}
 	return violation.New("budget", "budget_below_committed", "Plan %q already has %s committed; its budget cannot go below that (%s asked). %s",
-		p.Original().GetString("title"), money(int64(committed), s.Currency), money(int64(to), s.Currency), hint)
+		p.Original().GetString("title"), org.Money(int64(committed), s.Currency), org.Money(int64(to), s.Currency), hint)
 }
 
 func planHint(from, to string) string {

@@ -1,6 +1,8 @@
 package hooks
 
 import (
+	"slices"
+
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/actor"
@@ -14,6 +16,7 @@ var adminFields = []string{"role", "team", "manager", "approval_limit", "active"
 // (expenses only while draft: chargedTeam).
 var memberCollections = []struct{ collection, ownerField string }{
 	{"customers", "owner"}, {"plans", "owner"}, {"visits", "rep"}, {"expenses", "rep"},
+	{"complaints", "owner"},
 }
 
 func bindUsers(app core.App) {
@@ -128,10 +131,14 @@ func takeRecordsAlong(app core.App, user *core.Record) error {
 	return nil
 }
 
-// firstChange names the first field an update changes ("id" when none).
-func firstChange(r *core.Record) string {
+// firstChange names the first field an update changes, other than those
+// in except ("id" when none).
+func firstChange(r *core.Record, except ...string) string {
 	original := r.Original()
 	for _, f := range r.Collection().Fields {
+		if slices.Contains(except, f.GetName()) {
+			continue
+		}
 		if !f.GetHidden() && !sameValue(r.Get(f.GetName()), original.Get(f.GetName())) {
 			return f.GetName()
 		}

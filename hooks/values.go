@@ -74,6 +74,8 @@ func valueCheck(app core.App, collection string, f core.Field) func(field, value
 		return checkTimezone
 	case collection == "org_settings" && name == "followup_offsets":
 		return checkOffsets
+	case collection == "org_settings" && name == "holidays":
+		return checkHolidays
 	case collection == "tier_policies" && name == "category_limits":
 		return func(field, raw string) error { return checkLimits(app, field, raw) }
 	case collection == "tier_policies" && name == "care_entitlements":
@@ -199,11 +201,16 @@ func checkEntitlements(field, raw string) error {
 	return listProblem(field, "invalid_care_entitlements", "Care entitlements", "Care entitlement", problems)
 }
 
-// checkOffsets requires a list of follow-up windows {from, to} in whole
-// days, from no later than to.
+// checkOffsets requires a list of follow-ups in the shape org.Offsets reads.
 func checkOffsets(field, raw string) error {
 	_, problems := org.Offsets(raw)
 	return listProblem(field, "invalid_followup_offsets", "Follow-up offsets", "Follow-up offset", problems)
+}
+
+// checkHolidays requires a list of {name, date}.
+func checkHolidays(field, raw string) error {
+	_, problems := org.Holidays(raw)
+	return listProblem(field, "invalid_holidays", "Holidays", "Holiday", problems)
 }
 
 // listProblem refuses the first problem of a JSON list setting, naming the

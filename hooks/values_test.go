@@ -415,7 +415,8 @@ func TestValidInputIsAccepted(t *testing.T) {
 		t.Errorf("amount %v, want 9007199254740991", r["amount"])
 	}
 	ok("form active true", form{fields: [][2]string{{"active", "true"}, {"approval_limit", "50000"}}}.send(c, "ada", "PATCH", url(w.rob)))
-	ok("form active 1", form{fields: [][2]string{{"active", "1"}, {"emailVisibility", "0"}}}.send(c, "ada", "PATCH", url(w.rob)))
+	ok("form active 1", form{fields: [][2]string{{"active", "1"}}}.send(c, "ada", "PATCH", url(w.rob)))
+	ok("form emailVisibility 0", form{fields: [][2]string{{"emailVisibility", "0"}}}.send(c, "rob", "PATCH", url(w.rob))) // the owner's alone
 	if u := reload(t, app, "users", w.rob.Id); !u.GetBool("active") || u.GetInt("approval_limit") != 50000 || u.GetBool("emailVisibility") {
 		t.Errorf("rob after form edits: active %v, limit %d, emailVisibility %v", u.GetBool("active"), u.GetInt("approval_limit"), u.GetBool("emailVisibility"))
 	}
@@ -511,12 +512,16 @@ func TestJSONSettings(t *testing.T) {
 		{w.policyB, "care_entitlements", []any{"holiday_gift", 3}, "invalid_care_entitlements", `Care entitlement 2 must be a name (text, not empty); got the number 3.`},
 		{w.policyB, "care_entitlements", []any{""}, "invalid_care_entitlements", `Care entitlement 1 must be a name`},
 		{w.policyB, "care_entitlements", map[string]any{"a": "b"}, "invalid_care_entitlements", `got the object`},
-		{w.settings, "followup_offsets", "garbage", "invalid_followup_offsets", `Follow-up offsets must be a list of windows {\"from\": days, \"to\": days}`},
-		{w.settings, "followup_offsets", []any{map[string]any{"from": 7, "to": 7}, 5}, "invalid_followup_offsets", `Follow-up offset 2 must be an object {\"from\": days, \"to\": days}; got the number 5.`},
-		{w.settings, "followup_offsets", []any{map[string]any{"from": "7", "to": 7}}, "invalid_followup_offsets", `Follow-up offset 1: \"from\" must be a whole number of days, 0 or more; got the text \"7\".`},
-		{w.settings, "followup_offsets", []any{map[string]any{"from": 7}}, "invalid_followup_offsets", `Follow-up offset 1: \"to\" must be a whole number of days, 0 or more; got null.`},
-		{w.settings, "followup_offsets", []any{map[string]any{"from": -1, "to": 3}}, "invalid_followup_offsets", `\"from\" must be a whole number`},
-		{w.settings, "followup_offsets", []any{map[string]any{"from": 30, "to": 20}}, "invalid_followup_offsets", `Follow-up offset 1 must be a window whose \"from\" is no later than its \"to\"; got the object {\"from\":30,\"to\":20}.`},
+		{w.settings, "followup_offsets", "garbage", "invalid_followup_offsets", `Follow-up offsets must be a list of follow-ups, such as [{\"label\": \"1 week\", \"from_days\": 7, \"to_days\": 7}`},
+		{w.settings, "followup_offsets", []any{map[string]any{"from_days": 7, "to_days": 7}, 5}, "invalid_followup_offsets", `Follow-up offset 2 must be an object {\"label\", \"from_days\", \"to_days\"} or {\"label\", \"every_days\"}; got the number 5.`},
+		{w.settings, "followup_offsets", []any{map[string]any{"from_days": "7", "to_days": 7}}, "invalid_followup_offsets", `Follow-up offset 1: \"from_days\" must be a whole number of days, 0 or more; got the text \"7\".`},
+		{w.settings, "followup_offsets", []any{map[string]any{"from_days": 7}}, "invalid_followup_offsets", `Follow-up offset 1: \"to_days\" must be a whole number of days, 0 or more; got null.`},
+		{w.settings, "followup_offsets", []any{map[string]any{"from_days": -1, "to_days": 3}}, "invalid_followup_offsets", `\"from_days\" must be a whole number`},
+		{w.settings, "followup_offsets", []any{map[string]any{"from_days": 30, "to_days": 20}}, "invalid_followup_offsets", `Follow-up offset 1 must be a window whose \"from_days\" is no later than its \"to_days\"; got the object {\"from_days\":30,\"to_days\":20}.`},
+		{w.settings, "followup_offsets", []any{map[string]any{"label": "yearly", "every_days": 0}}, "invalid_followup_offsets", `Follow-up offset 1: \"every_days\" must be a whole number of days, 1 or more; got the number 0.`},
+		{w.settings, "followup_offsets", []any{map[string]any{"from": 7, "to": 7}}, "invalid_followup_offsets", `Follow-up offset 1: \"from_days\" must be a whole number of days, 0 or more; got null.`},
+		{w.settings, "holidays", []any{map[string]any{"name": "春节", "date": "2027-02-05"}, map[string]any{"name": "国庆", "date": "October 1"}}, "invalid_holidays", `Holiday 2: \"date\" must be a day as YYYY-MM-DD; got the text \"October 1\".`},
+		{w.settings, "holidays", []any{map[string]any{"date": "2027-02-05"}}, "invalid_holidays", `Holiday 1: \"name\" must be a name (text, not empty); got null.`},
 	} {
 		what := fmt.Sprintf("%s = %v", tc.field, tc.value)
 		for _, as := range []string{"ada", "superuser"} {
@@ -542,7 +547,8 @@ func TestJSONSettings(t *testing.T) {
 		{w.policyB, "care_entitlements", []any{"holiday_gift", "birthday_card"}},
 		{w.policyB, "care_entitlements", []any{}},
 		{w.policyB, "care_entitlements", nil},
-		{w.settings, "followup_offsets", []any{map[string]any{"from": 7, "to": 7}, map[string]any{"from": 120, "to": 180, "note": "kept"}}},
+		{w.settings, "followup_offsets", []any{map[string]any{"label": "1 week", "from_days": 7, "to_days": 7}, map[string]any{"from_days": 120, "to_days": 180, "lead_days": 30, "note": "kept"}, map[string]any{"every_days": 365}}},
+		{w.settings, "holidays", []any{map[string]any{"name": "春节", "date": "2027-02-05", "unofficial": true}}},
 		{w.settings, "followup_offsets", nil},
 	} {
 		if res := c.Do("ada", "PATCH", url(tc.record), map[string]any{tc.field: tc.value}); res.Status != 200 {

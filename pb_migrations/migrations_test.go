@@ -19,7 +19,7 @@ import (
 // (YYYY-MM-DD, see docs/decisions.md).
 var schema = map[string]string{
 	"users": "name:text role:select:rep,manager,director,finance,admin team:relation manager:relation " +
-		"approval_limit:number active:bool",
+		"approval_limit:number active:bool language:select:zh-CN,en",
 	"teams": "name:text parent:relation manager:relation viewers:relation version:number",
 	"customers": "name:text code:text tier:select:A,B,C,D tier_locked:bool annual_contract_amount:number owner:relation " +
 		"team:relation status:select:active,dormant,lost industry:text address:text location:geoPoint contacts:json " +
@@ -32,7 +32,7 @@ var schema = map[string]string{
 		"due_date:text window_start:text window_end:text started_at:date ended_at:date checkin_location:geoPoint " +
 		"checkin_accuracy_m:number notes:text outcome:text satisfaction:number photos:file rep:relation checkin_distance_m:number " +
 		"checkin_result:select:verified,outside,no_fix,no_customer_location source:select:manual,schedule,followup,care " +
-		"team:relation version:number",
+		"team:relation survey_rating:number survey_comment:text survey_at:date version:number",
 	"expenses": "plan:relation visit:relation category:select:meal,gift,travel,transport,event,entertainment,other amount:number " +
 		"currency:text incurred_on:text description:text receipt:file status:select:draft,submitted,approved,rejected,paid " +
 		"decision_note:text rep:relation customer:relation receipt_sha256:text approver:relation approval_level:number flags:json " +
@@ -47,6 +47,7 @@ var schema = map[string]string{
 	"org_settings": "currency:text timezone:text receipt_required_over:number max_age_days:number future_tolerance_hours:number " +
 		"auto_approve_under:number plan_on_exceed:select:stop,warn,escalate geofence_radius_m:number " +
 		"geofence_mode:select:off,flag,block followup_offsets:json approval_digest_hours:number sync_retention_days:number version:number",
+	"notifications": "user:relation kind:text title:text body:text link:text read_at:date",
 	"audit_log": "actor:relation actor_superuser:text client_id:text action:select:create,update,delete collection:text " +
 		"record_id:text changes:json prev_hash:text hash:text",
 }
@@ -137,7 +138,7 @@ func checkSchema(t *testing.T, app core.App) {
 		}
 	}
 	// the dashboard shows these records by name, not id
-	for name, field := range map[string]string{"users": "name", "approvals": "decision", "expenses": "amount"} {
+	for name, field := range map[string]string{"users": "name", "approvals": "decision", "expenses": "label", "plans": "label"} {
 		c, _ := app.FindCollectionByNameOrId(name)
 		raw, _ := json.Marshal(c.Fields.GetByName(field))
 		if !strings.Contains(string(raw), `"presentable":true`) {

@@ -242,8 +242,10 @@ the end of the log or a chain rewritten whole.`,
 			if err != nil {
 				return err
 			}
-			// on stdout, for scripts keeping the head as the next anchor
-			fmt.Fprintf(cmd.OutOrStdout(), "audit chain OK: %d entries; head %d:%s\n", n, head.Seq, head.Hash)
+			// the head alone on stdout, so that HEAD=$(rapport audit verify)
+			// keeps exactly what --anchor takes; the summary is for people
+			fmt.Fprintf(cmd.ErrOrStderr(), "audit chain OK: %d entries; head (keep it, pass it as --anchor):\n", n)
+			fmt.Fprintf(cmd.OutOrStdout(), "%d:%s\n", head.Seq, head.Hash)
 			return nil
 		},
 	}

@@ -12,21 +12,24 @@ import (
 func TestVerifyCommand(t *testing.T) {
 	app := testkit.NewApp(t)
 	testkit.NewOrg(t, app)
+	var summary bytes.Buffer
 	run := func(args ...string) (string, error) {
 		cmd := audit.Command(app)
-		var out, errs bytes.Buffer
-		cmd.SetOut(&out) // the head on stdout, for scripts
-		cmd.SetErr(&errs)
+		var out bytes.Buffer
+		cmd.SetOut(&out) // the head alone on stdout, for scripts
+		summary.Reset()
+		cmd.SetErr(&summary)
 		cmd.SetArgs(append([]string{"verify"}, args...))
 		err := cmd.Execute()
 		return out.String(), err
 	}
 	out, err := run()
-	if err != nil || !strings.Contains(out, "audit chain OK") {
-		t.Fatalf("clean chain: %q %v", out, err)
+	if err != nil || !strings.Contains(summary.String(), "audit chain OK") {
+		t.Fatalf("clean chain: %q %q %v", out, summary.String(), err)
 	}
-	_, anchor, _ := strings.Cut(strings.TrimSpace(out), "head ")
-	if out, err := run("--anchor", anchor); err != nil {
+	// what stdout holds is what --anchor takes: HEAD=$(rapport audit verify)
+	anchor := strings.TrimSpace(out)
+	if out, err := run("--anchor", anchor); err != nil || strings.TrimSpace(out) != anchor {
 		t.Fatalf("the head as anchor: %q %v", out, err)
 	}
 

@@ -43,6 +43,8 @@ type Sizes struct {
 
 	SSEClients int `json:"sseClients"` // realtime subscribers (P5)
 	Commits    int `json:"commits"`    // commits whose pokes are timed
+
+	ReportExpenses int `json:"reportExpenses"` // expenses under the spend report (P7)
 }
 
 // Full are the sizes of quality.md.
@@ -52,6 +54,7 @@ var Full = Sizes{Name: "full",
 	ChangeLogRows: 1_000_000, PullReps: 50, PullDur: 10 * time.Second, PullMax: 20_000,
 	BigVisible: 5000, InitialRuns: 5,
 	SSEClients: 5000, Commits: 40,
+	ReportExpenses: 1_000_000,
 }
 
 // Quick fits a run in about a minute.
@@ -61,10 +64,11 @@ var Quick = Sizes{Name: "quick",
 	ChangeLogRows: 100_000, PullReps: 20, PullDur: 2 * time.Second, PullMax: 5_000,
 	BigVisible: 5000, InitialRuns: 2,
 	SSEClients: 500, Commits: 10,
+	ReportExpenses: 1_000_000, // P7's point is a million
 }
 
 // Scenarios lists every scenario id in table order.
-var Scenarios = []string{"P1", "P2", "P3", "P4", "P5"}
+var Scenarios = []string{"P1", "P2", "P3", "P4", "P5", "P6", "P7"}
 
 // Config is one bench run.
 type Config struct {
@@ -142,7 +146,7 @@ func Run(cfg Config) (*Report, error) {
 	for _, s := range []struct {
 		id  string
 		run func() error
-	}{{"P4", r.initialSync}, {"P3", r.incrementalPull}, {"P1", r.push}, {"P2", r.restCreate}, {"P5", r.poke}} {
+	}{{"P4", r.initialSync}, {"P3", r.incrementalPull}, {"P1", r.push}, {"P2", r.restCreate}, {"P5", r.poke}, {"P6", r.scheduleJob}, {"P7", r.reportSpend}} {
 		if !only(s.id) {
 			continue
 		}

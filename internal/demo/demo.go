@@ -118,6 +118,7 @@ func (d *seeder) seed(customers int) error {
 		{"users", len(userSeeds), d.seedUsers},
 		{"budgets", 2 + len(teamSeeds) + len(reps), func(tick func()) error { return d.seedBudgets(customers, tick) }},
 		{"customers, plans, visits, expenses", customers, func(tick func()) error { return d.seedCustomers(customers, tick) }},
+		{"care programme: complaints, check-ins, schedule", 3, d.seedCare},
 	}
 	for _, s := range steps {
 		p := newProgress(d.out, s.label, s.total)

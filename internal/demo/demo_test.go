@@ -32,10 +32,12 @@ func TestDemo(t *testing.T) {
 	for collection, want := range map[string]string{
 		"customers": "tier:A tier:B tier:C tier:D",
 		"plans":     "status:draft status:submitted status:approved status:rejected status:closed",
-		"visits":    "status:scheduled status:in_progress status:done status:missed status:cancelled",
-		"expenses":  "status:draft status:submitted status:approved status:rejected status:paid",
-		"users":     "role:rep role:manager role:director role:finance role:admin",
-		"budgets":   "scope:org scope:team scope:rep",
+		"visits": "status:scheduled status:in_progress status:done status:missed status:cancelled " +
+			"source:schedule source:followup source:care checkin_result:verified checkin_result:outside",
+		"complaints": "status:open status:acknowledged status:closed breached:1",
+		"expenses":   "status:draft status:submitted status:approved status:rejected status:paid",
+		"users":      "role:rep role:manager role:director role:finance role:admin",
+		"budgets":    "scope:org scope:team scope:rep",
 	} {
 		for _, pair := range strings.Fields(want) {
 			field, value, _ := strings.Cut(pair, ":")

@@ -3,8 +3,10 @@ package org
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -67,33 +69,98 @@ func Entitlements(raw string) ([]string, []Problem) {
 	return names, problems
 }
 
-// Offsets reads followup_offsets, a list of {"from": days, "to": days}
-// windows after customer_since, each day count a whole number from 0 and
-// from no later than to. Other keys of an entry are ignored.
+// Offsets reads followup_offsets, a list of after-purchase follow-ups, days
+// after customer_since: a window {"label", "from_days", "to_days"} or a
+// repeating day {"label", "every_days"}, each with an optional "lead_days"
+// (how long before the window the task appears; default
+// DefaultLeadDays). Day counts are whole numbers from 0, every_days from 1,
+// and from_days no later than to_days. Other keys are ignored.
 func Offsets(raw string) ([]Offset, []Problem) {
-	list, problems := decodeList(raw, `a list of windows {"from": days, "to": days}, such as [{"from": 7, "to": 7}, {"from": 120, "to": 180}]`)
+	list, problems := decodeList(raw, `a list of follow-ups, such as [{"label": "1 week", "from_days": 7, "to_days": 7}, {"label": "yearly", "every_days": 365}]`)
 	var offsets []Offset
 	for i, v := range list {
 		entry := strconv.Itoa(i + 1)
 		obj, ok := v.(map[string]any)
 		if !ok {
-			problems = append(problems, Problem{Entry: entry, Want: `an object {"from": days, "to": days}`, Got: v})
+			problems = append(problems, Problem{Entry: entry, Want: `an object {"label", "from_days", "to_days"} or {"label", "every_days"}`, Got: v})
 			continue
 		}
-		from, okFrom := Whole(obj["from"])
-		to, okTo := Whole(obj["to"])
-		switch {
-		case !okFrom:
-			problems = append(problems, Problem{Entry: entry, Key: "from", Want: "a whole number of days, 0 or more", Got: obj["from"]})
-		case !okTo:
-			problems = append(problems, Problem{Entry: entry, Key: "to", Want: "a whole number of days, 0 or more", Got: obj["to"]})
-		case from > to:
-			problems = append(problems, Problem{Entry: entry, Want: `a window whose "from" is no later than its "to"`, Got: v})
-		default:
-			offsets = append(offsets, Offset{From: int(from), To: int(to)})
+		o, p := readOffset(obj)
+		if p != nil {
+			p.Entry = entry
+			problems = append(problems, *p)
+			continue
 		}
+		offsets = append(offsets, o)
 	}
 	return offsets, problems
+}
+
+// DefaultLeadDays is how many days before its window a follow-up appears
+// when its entry says nothing.
+const DefaultLeadDays = 14
+
+func readOffset(obj map[string]any) (Offset, *Problem) {
+	days := func(key string, min int64) (int, *Problem) {
+		n, ok := Whole(obj[key])
+		if !ok || n < min {
+			return 0, &Problem{Key: key, Want: fmt.Sprintf("a whole number of days, %d or more", min), Got: obj[key]}
+		}
+		return int(n), nil
+	}
+	o := Offset{LeadDays: DefaultLeadDays}
+	if label, ok := obj["label"]; ok {
+		if o.Label, ok = label.(string); !ok {
+			return o, &Problem{Key: "label", Want: "text", Got: label}
+		}
+	}
+	var p *Problem
+	if _, ok := obj["lead_days"]; ok {
+		if o.LeadDays, p = days("lead_days", 0); p != nil {
+			return o, p
+		}
+	}
+	if _, ok := obj["every_days"]; ok {
+		o.EveryDays, p = days("every_days", 1)
+		return o, p
+	}
+	if o.FromDays, p = days("from_days", 0); p != nil {
+		return o, p
+	}
+	if o.ToDays, p = days("to_days", 0); p != nil {
+		return o, p
+	}
+	if o.FromDays > o.ToDays {
+		return o, &Problem{Want: `a window whose "from_days" is no later than its "to_days"`, Got: obj}
+	}
+	return o, nil
+}
+
+// Holidays reads org_settings.holidays, a list of {"name", "date"} with the
+// date as YYYY-MM-DD. Other keys (such as "unofficial") are ignored.
+func Holidays(raw string) ([]Holiday, []Problem) {
+	list, problems := decodeList(raw, `a list of holidays, such as [{"name": "春节", "date": "2027-02-05"}]`)
+	var holidays []Holiday
+	for i, v := range list {
+		entry := strconv.Itoa(i + 1)
+		obj, ok := v.(map[string]any)
+		if !ok {
+			problems = append(problems, Problem{Entry: entry, Want: `an object {"name", "date"}`, Got: v})
+			continue
+		}
+		name, _ := obj["name"].(string)
+		date, _ := obj["date"].(string)
+		if name == "" {
+			problems = append(problems, Problem{Entry: entry, Key: "name", Want: "a name (text, not empty)", Got: obj["name"]})
+			continue
+		}
+		if _, err := time.Parse(DayLayout, date); err != nil {
+			problems = append(problems, Problem{Entry: entry, Key: "date", Want: "a day as YYYY-MM-DD", Got: obj["date"]})
+			continue
+		}
+		holidays = append(holidays, Holiday{Name: name, Date: date})
+	}
+	return holidays, problems
 }
 
 // Whole reads a JSON number (json.Number or float64) that is a whole number
@@ -171,4 +238,10 @@ func readOffsets(app core.App, raw string) []Offset {
 	offsets, problems := Offsets(raw)
 	logProblems(app, "org_settings.followup_offsets", "org_settings", problems)
 	return offsets
+}
+
+func readHolidays(app core.App, raw string) []Holiday {
+	holidays, problems := Holidays(raw)
+	logProblems(app, "org_settings.holidays", "org_settings", problems)
+	return holidays
 }

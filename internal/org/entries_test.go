@@ -33,12 +33,20 @@ func TestEntriesAreReadOneByOne(t *testing.T) {
 		t.Errorf("entitlements %v, problems %+v", names, problems)
 	}
 
-	offsets, problems := org.Offsets(`[{"from":7,"to":7},{"from":"7","to":9},{"from":30,"to":20},5,{"from":120,"to":180,"note":"x"},{"to":3}]`)
-	if want := []org.Offset{{From: 7, To: 7}, {From: 120, To: 180}}; !reflect.DeepEqual(offsets, want) || len(problems) != 4 {
+	offsets, problems := org.Offsets(`[{"label":"1 week","from_days":7,"to_days":7},{"from_days":"7","to_days":9},{"from_days":30,"to_days":20},5,` +
+		`{"from_days":120,"to_days":180,"lead_days":30,"note":"x"},{"to_days":3},{"label":"yearly","every_days":365},{"every_days":0},{"label":3,"every_days":5}]`)
+	want := []org.Offset{{Label: "1 week", FromDays: 7, ToDays: 7, LeadDays: 14}, {FromDays: 120, ToDays: 180, LeadDays: 30},
+		{Label: "yearly", EveryDays: 365, LeadDays: 14}}
+	if !reflect.DeepEqual(offsets, want) || len(problems) != 6 {
 		t.Errorf("offsets %v, problems %+v", offsets, problems)
 	}
-	if p := problems[0]; p.Entry != "2" || p.Key != "from" {
+	if p := problems[0]; p.Entry != "2" || p.Key != "from_days" {
 		t.Errorf("first offset problem %+v", p)
+	}
+
+	holidays, problems := org.Holidays(`[{"name":"春节","date":"2027-02-05","unofficial":true},{"name":"","date":"2027-01-01"},{"name":"x","date":"2027-13-01"},7]`)
+	if want := []org.Holiday{{Name: "春节", Date: "2027-02-05"}}; !reflect.DeepEqual(holidays, want) || len(problems) != 3 || problems[1].Key != "date" {
+		t.Errorf("holidays %v, problems %+v", holidays, problems)
 	}
 }
 
@@ -49,7 +57,7 @@ func TestStoredSettingsKeepWhatReads(t *testing.T) {
 	if _, err := app.DB().Update("tier_policies", dbx.Params{"category_limits": `{"meal":"1000","gift":50000}`, "care_entitlements": `["holiday_gift",7]`}, dbx.HashExp{"tier": "B"}).Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.DB().Update("org_settings", dbx.Params{"followup_offsets": `[{"from":"7","to":7},{"from":120,"to":180}]`}, nil).Execute(); err != nil {
+	if _, err := app.DB().Update("org_settings", dbx.Params{"followup_offsets": `[{"from_days":"7","to_days":7},{"from_days":120,"to_days":180}]`}, nil).Execute(); err != nil {
 		t.Fatal(err)
 	}
 	tiers, err := org.LoadTiers(app)
@@ -67,7 +75,7 @@ func TestStoredSettingsKeepWhatReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []org.Offset{{From: 120, To: 180}}; !reflect.DeepEqual(s.FollowupOffsets, want) {
+	if want := []org.Offset{{FromDays: 120, ToDays: 180, LeadDays: 14}}; !reflect.DeepEqual(s.FollowupOffsets, want) {
 		t.Errorf("followup offsets %v", s.FollowupOffsets)
 	}
 }

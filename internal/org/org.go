@@ -29,12 +29,28 @@ type Settings struct {
 	FollowupOffsets      []Offset
 	ApprovalDigestHours  int
 	SyncRetentionDays    int
+	Holidays             []Holiday
+	CareLeadDays         int
+	// ComplaintResponseHours is how long after received_at a complaint
+	// must have its first response.
+	ComplaintResponseHours int
 }
 
-// Offset is one after-purchase follow-up window, in days after customer_since.
+// Offset is one after-purchase follow-up, in days after customer_since: a
+// window FromDays..ToDays, or (EveryDays > 0) a day repeating every
+// EveryDays. Its task appears LeadDays before the window opens.
 type Offset struct {
-	From int `json:"from"`
-	To   int `json:"to"`
+	Label     string
+	FromDays  int
+	ToDays    int
+	EveryDays int
+	LeadDays  int
+}
+
+// Holiday is one entry of org_settings.holidays.
+type Holiday struct {
+	Name string
+	Date string // YYYY-MM-DD
 }
 
 // LoadSettings returns the org_settings singleton, falling back to the
@@ -68,6 +84,11 @@ func loadSettings(app core.App) (*Settings, error) {
 	if s.SyncRetentionDays == 0 {
 		s.SyncRetentionDays = 90
 	}
+	s.CareLeadDays = r.GetInt("care_lead_days") // 0 is allowed: on the day itself
+	if s.ComplaintResponseHours = r.GetInt("complaint_response_hours"); s.ComplaintResponseHours == 0 {
+		s.ComplaintResponseHours = 24
+	}
+	s.Holidays = readHolidays(app, r.GetString("holidays"))
 	tz := orDefault(r.GetString("timezone"), DefaultTimezone)
 	if s.Location, err = Zone(tz); err != nil {
 		// stored before writes were checked: say so rather than shift every day silently

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ func bindRoutes(se *core.ServeEvent) {
 	g := se.Router.Group("/api/sync")
 	g.Bind(apis.RequireAuth("users"))
 	g.BindFunc(retryable)
-	g.POST("/push", push).Bind(apis.BodyLimit(maxPushBytes))
+	g.POST("/push", push).Unbind(apis.DefaultBodyLimitMiddlewareId) // readPush limits the body
 	g.GET("/pull", pull)
 	g.DELETE("/rejected/{clientId}/{id}", dismiss)
 }
@@ -87,24 +88,72 @@ func lastMutationID(app core.App, clientID string) (int64, error) {
 
 // rebase lets an install marked by a restore (epoch.go) start over at id:
 // the restore lost the mutations it had acknowledged from last+1 to id-1,
-// and the app, which dropped them, can never send them again. It returns
-// the client's lastMutationId after the attempt: id-1 when rebased, else the
+// and the app, which dropped them from its outbox, would never send them
+// again. They settle as lost, and the push reports them so (lostBefore):
+// the app re-queues them as new mutations, or shows them. It returns the
+// client's lastMutationId after the attempt: id-1 when rebased, else the
 // stored one (a concurrent push may have rebased or advanced it). Settling
 // a mutation clears the mark, so only a push right after the restore
 // rebases, never a reordered one later.
-func rebase(e *core.RequestEvent, clientID string, last, id int64) (int64, error) {
-	res, err := e.App.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:to}, rebase = 0
-		WHERE id = {:c} AND rebase = 1 AND last_mutation_id = {:last}`).
-		Bind(dbx.Params{"c": clientID, "to": id - 1, "last": last}).Execute()
-	if err != nil {
-		return last, err
+func rebase(e *core.RequestEvent, clientID string, last, id int64) (int64, bool, error) {
+	rebased := false
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		res, err := tx.DB().NewQuery(`UPDATE _sync_clients SET last_mutation_id = {:to}, rebase = 0
+			WHERE id = {:c} AND rebase = 1 AND last_mutation_id = {:last}`).
+			Bind(dbx.Params{"c": clientID, "to": id - 1, "last": last}).Execute()
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		rebased = true
+		return settleLost(tx, clientID, last+1, id-1)
+	})
+	if err != nil || !rebased {
+		if err == nil {
+			last, err = lastMutationID(e.App, clientID)
+		}
+		return last, false, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return lastMutationID(e.App, clientID)
-	}
-	e.App.Logger().Warn("sync: a restored backup lost mutations the install had pushed; it continues after them",
+	e.App.Logger().Warn("sync: a restored backup lost mutations the install had pushed; they are reported lost, and it continues after them",
 		"client", clientID, "user", e.Auth.Id, "lostFrom", last+1, "lostTo", id-1)
-	return id - 1, nil
+	return id - 1, true, nil
+}
+
+// settleLost stores the outcome lost for the client's mutations from to
+// to (one statement), so that a replay of one answers lost too.
+func settleLost(tx core.App, clientID string, from, to int64) error {
+	stored, err := json.Marshal(Result{Status: "lost"})
+	if err != nil {
+		return err
+	}
+	_, err = tx.DB().NewQuery(`WITH RECURSIVE lost(id) AS (SELECT {:from} UNION ALL SELECT id + 1 FROM lost WHERE id < {:to})
+		INSERT INTO _sync_mutations (client, id, status, result, created) SELECT {:c}, id, 'lost', {:r}, {:t} FROM lost`).
+		Bind(dbx.Params{"c": clientID, "from": from, "to": to, "r": string(stored), "t": time.Now().Unix()}).Execute()
+	return err
+}
+
+// lostBefore is the run of lost outcomes right before id: the ids a rebase
+// skipped to reach it, if any. One key lookup when there are none.
+func lostBefore(app core.App, clientID string, id int64, replayed bool) ([]Result, error) {
+	var status string
+	err := app.DB().NewQuery(`SELECT status FROM _sync_mutations WHERE client = {:c} AND id = {:id}`).
+		Bind(dbx.Params{"c": clientID, "id": id - 1}).Row(&status)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && status != "lost") {
+		return nil, nil
+	}
+	var ids []int64
+	if err == nil {
+		err = app.DB().NewQuery(`SELECT id FROM _sync_mutations WHERE client = {:c} AND status = 'lost' AND id < {:id} ORDER BY id`).
+			Bind(dbx.Params{"c": clientID, "id": id}).Column(&ids)
+	}
+	var out []Result
+	for i := len(ids) - 1; i >= 0 && ids[i] == id-1-int64(len(out)); i-- {
+		out = append(out, Result{ID: ids[i], Status: "lost", Replayed: replayed})
+	}
+	slices.Reverse(out)
+	return out, err
 }
 
 // expectNext checks, inside the mutation's transaction, that id is the
@@ -190,36 +239,6 @@ func storedResult(app core.App, clientID string, id int64) (Result, error) {
 	}
 	r.ID, r.Replayed = id, true
 	return r, nil
-}
-
-// rejected is an unresolved rejected mutation, as pull reports it.
-type rejected struct {
-	Mutation
-	Error *router.ApiError `json:"error"`
-}
-
-func openRejections(app core.App, clientID string) ([]rejected, error) {
-	var rows []struct {
-		Result  string `db:"result"`
-		Payload string `db:"payload"`
-	}
-	err := app.DB().NewQuery(`SELECT result, payload FROM _sync_mutations INDEXED BY _sync_mutations_open
-		WHERE client = {:c} AND status = 'rejected' AND dismissed = 0 ORDER BY id`).
-		Bind(dbx.Params{"c": clientID}).All(&rows)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]rejected, 0, len(rows))
-	for _, row := range rows {
-		var r rejected
-		var res Result
-		if json.Unmarshal([]byte(row.Payload), &r.Mutation) != nil || json.Unmarshal([]byte(row.Result), &res) != nil {
-			continue
-		}
-		r.Error = res.Error
-		out = append(out, r)
-	}
-	return out, nil
 }
 
 // dismiss resolves one rejected mutation: DELETE /api/sync/rejected/{clientId}/{id}.

@@ -112,8 +112,9 @@ func TestRestoredBackupResets(t *testing.T) {
 // lastMutationId, while the app already dropped the mutations acknowledged
 // since. An install known before the restore, or registered after the
 // backup (the restore lost its row), may start once past the lost ids (also
-// with concurrent copies of that push); then, and on a database never
-// restored, a gap is 409.
+// with concurrent copies of that push), which are reported lost — to every
+// copy — and which the reference client re-queues; then, and on a database
+// never restored, a gap is 409.
 func TestRestoredBackupRebases(t *testing.T) {
 	e := newEnv(t)
 	acme := e.o.Customers["rita"].Id
@@ -138,8 +139,8 @@ func TestRestoredBackupRebases(t *testing.T) {
 		t.Fatal(err)
 	}
 	// acknowledged, then lost by the restore
-	rita.Create("visits", map[string]any{"customer": acme})
-	rita.Create("visits", map[string]any{"customer": acme})
+	lost := []string{rita.Create("visits", map[string]any{"customer": acme}), rita.Create("visits", map[string]any{"customer": acme})}
+	rita.Update("visits", lost[0], map[string]any{"notes": "typed after the backup"})
 	mustSync(t, rita)
 	if status, res := push(e, "ritapad0001", 2, 3); status != 200 {
 		t.Fatalf("pad after the backup: %d %v", status, res)
@@ -163,19 +164,40 @@ func TestRestoredBackupRebases(t *testing.T) {
 	}
 	r := restart(t, e, restored)
 
-	// the phone goes on from id 4: ids 2 and 3 are gone
+	// the phone goes on from id 5: ids 2 to 4 are gone, reported lost, and
+	// the client pushes them again as 6 to 8
 	rita.BaseURL = r.url
 	v := rita.Create("visits", map[string]any{"customer": acme})
 	mustSync(t, rita)
-	if out := rita.Outcomes()[4]; out.Status != "applied" || out.Replayed || rita.Pending() != 0 {
-		t.Fatalf("the first push after the restore: %+v, %d pending", out, rita.Pending())
+	out := rita.Outcomes()
+	for id := int64(2); id <= 4; id++ {
+		if out[id].Status != "lost" {
+			t.Errorf("mutation %d after the restore: %+v, want lost", id, out[id])
+		}
 	}
-	if _, err := r.app.FindRecordById("visits", v); err != nil {
-		t.Fatalf("the visit pushed after the restore: %v", err)
+	for id := int64(5); id <= 8; id++ {
+		if out[id].Status != "applied" || out[id].Replayed {
+			t.Errorf("mutation %d after the restore: %+v, want applied", id, out[id])
+		}
+	}
+	if rita.Pending() != 0 || rita.Issued() != 8 {
+		t.Fatalf("after the first push after the restore: %d pending, %d issued", rita.Pending(), rita.Issued())
+	}
+	for _, id := range append(lost, v) {
+		if _, err := r.app.FindRecordById("visits", id); err != nil {
+			t.Fatalf("visit %s after the restore: %v", id, err)
+		}
+	}
+	if again, _ := r.app.FindRecordById("visits", lost[0]); again.GetString("notes") != "typed after the backup" {
+		t.Fatalf("the re-queued update: notes %q", again.GetString("notes"))
 	}
 	r.converged("rita", rita)
+	// a replay of a lost id answers lost
+	if status, res := push(r, "ritaphone01", 3); status != 200 || res["results"].([]any)[0].(map[string]any)["status"] != "lost" {
+		t.Fatalf("a replay of a lost id: %d %v", status, res)
+	}
 	// the rebase is spent: a second jump is out of order
-	if status, res := push(r, "ritaphone01", 6); status != 409 || res["code"] != "out_of_order" || res["expected"].(float64) != 5 {
+	if status, res := push(r, "ritaphone01", 10); status != 409 || res["code"] != "out_of_order" || res["expected"].(float64) != 9 {
 		t.Fatalf("a second jump: %d %v", status, res)
 	}
 
@@ -191,7 +213,13 @@ func TestRestoredBackupRebases(t *testing.T) {
 				t.Errorf("concurrent first pushes: %d %v", status, res)
 				return
 			}
-			for _, x := range res["results"].([]any) {
+			results := res["results"].([]any)
+			for i, id := range []float64{2, 3} {
+				if x := results[i].(map[string]any); x["id"] != id || x["status"] != "lost" {
+					t.Errorf("concurrent first pushes: result %d is %v, want %v lost", i, x, id)
+				}
+			}
+			for _, x := range results {
 				if x := x.(map[string]any); x["replayed"] != true && x["status"] == "applied" {
 					fresh[x["id"].(float64)]++
 				}
@@ -214,7 +242,7 @@ func TestRestoredBackupRebases(t *testing.T) {
 	}
 	// registered after the backup: unknown to the restored database, it
 	// goes on from id 3 once, then strict
-	if status, res := push(r, "ritatablet1", 3); status != 200 || res["lastMutationId"].(float64) != 3 {
+	if status, res := push(r, "ritatablet1", 3); status != 200 || res["lastMutationId"].(float64) != 3 || len(res["results"].([]any)) != 3 {
 		t.Fatalf("an install the restore forgot: %d %v", status, res)
 	}
 	if status, res := push(r, "ritatablet1", 5); status != 409 || res["expected"].(float64) != 4 {

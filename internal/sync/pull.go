@@ -22,17 +22,19 @@ const (
 
 // cursor is a position in the change log (Seq) of one history of it
 // (Epoch, see epoch.go), or, during a reset, a position in the snapshot that
-// started at Seq: collection index and the last record id sent.
+// started at Seq: collection index and the last record id sent. Rejected is
+// the last rejected mutation sent (rejected.go).
 type cursor struct {
-	Epoch int64
-	Seq   int64
-	Snap  bool
-	Coll  int
-	After string
+	Epoch    int64
+	Seq      int64
+	Snap     bool
+	Coll     int
+	After    string
+	Rejected int64
 }
 
 func (c cursor) String() string {
-	s := "2:" + strconv.FormatInt(c.Epoch, 10) + ":" + strconv.FormatInt(c.Seq, 10)
+	s := "3:" + strconv.FormatInt(c.Epoch, 10) + ":" + strconv.FormatInt(c.Rejected, 10) + ":" + strconv.FormatInt(c.Seq, 10)
 	if c.Snap {
 		s += ":" + strconv.Itoa(c.Coll) + ":" + c.After
 	}
@@ -40,7 +42,8 @@ func (c cursor) String() string {
 }
 
 // parseCursor reads a cursor; one from before epochs ("1:…") belongs to
-// the first epoch, 0.
+// the first epoch, 0, and one from before rejections were paged ("1:…",
+// "2:…") has sent none of them.
 func parseCursor(s string) (cursor, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
@@ -49,6 +52,14 @@ func parseCursor(s string) (cursor, bool) {
 	parts := strings.Split(string(raw), ":")
 	c := cursor{}
 	switch {
+	case parts[0] == "3" && len(parts) > 2:
+		if c.Epoch, err = strconv.ParseInt(parts[1], 10, 64); err != nil {
+			return cursor{}, false
+		}
+		if c.Rejected, err = strconv.ParseInt(parts[2], 10, 64); err != nil || c.Rejected < 0 {
+			return cursor{}, false
+		}
+		parts = parts[2:]
 	case parts[0] == "2" && len(parts) > 1:
 		if c.Epoch, err = strconv.ParseInt(parts[1], 10, 64); err != nil {
 			return cursor{}, false
@@ -98,12 +109,9 @@ func pull(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	limit := defaultPullLimit
-	if s := q.Get("limit"); s != "" {
-		if limit, err = strconv.Atoi(s); err != nil || limit < 1 {
-			return e.BadRequestError("limit must be a number between 1 and 1000.", nil)
-		}
-		limit = min(limit, maxPullLimit)
+	limit, ok := pullLimit(q.Get("limit"))
+	if !ok {
+		return e.BadRequestError("limit must be a whole number from 1; above 1000 counts as 1000.", nil)
 	}
 
 	latest, err := head(e.App)
@@ -136,10 +144,12 @@ func pull(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	res.Cursor = next.String()
-	if res.Rejected, err = openRejections(e.App, clientID); err != nil {
+	var moreRejected bool
+	if res.Rejected, next.Rejected, moreRejected, err = rejectedPage(e.App, clientID, c.Rejected, min(limit, maxRejectedPage)); err != nil {
 		return err
 	}
+	res.HasMore = res.HasMore || moreRejected
+	res.Cursor = next.String()
 	res.ServerTime = time.Now().UTC().Format(time.RFC3339)
 	res.TokenExpiresIn = tokenExpiresIn(e)
 	return e.JSON(http.StatusOK, res)

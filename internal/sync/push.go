@@ -44,19 +44,19 @@ type Mutation struct {
 // Result is the outcome of one mutation.
 type Result struct {
 	ID       int64            `json:"id"`
-	Status   string           `json:"status"` // applied, conflict, rejected
+	Status   string           `json:"status"` // applied, conflict, rejected, lost
 	Record   *core.Record     `json:"record,omitempty"`
 	Fields   []string         `json:"fields,omitempty"`
 	Error    *router.ApiError `json:"error,omitempty"`
 	Replayed bool             `json:"replayed,omitempty"`
 }
 
-// pushRequest is decoded in two steps, the mutations one by one, so that a
-// wrongly typed field rejects its mutation only (decodeMutation).
+// pushRequest is decoded as a stream, the mutations one by one, so that a
+// wrongly typed field rejects its mutation only (readPush, decodeMutation).
 type pushRequest struct {
-	ClientID      string            `json:"clientId"`
-	SchemaVersion int               `json:"schemaVersion"`
-	Mutations     []json.RawMessage `json:"mutations"`
+	ClientID      string
+	SchemaVersion int
+	Mutations     []Mutation
 }
 
 // rawMutation is a Mutation before its fields' types are checked.
@@ -65,8 +65,8 @@ type rawMutation struct {
 	Op         json.RawMessage `json:"op"`
 	Collection json.RawMessage `json:"collection"`
 	RecordID   json.RawMessage `json:"recordId"`
-	Data       json.RawMessage `json:"data"`
-	Base       json.RawMessage `json:"base"`
+	Data       boundedJSON     `json:"data"`
+	Base       boundedJSON     `json:"base"`
 }
 
 type pushResponse struct {
@@ -85,27 +85,14 @@ var (
 )
 
 func push(e *core.RequestEvent) error {
-	var req pushRequest
-	if err := json.NewDecoder(e.Request.Body).Decode(&req); err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return router.NewApiError(http.StatusRequestEntityTooLarge, "The push is larger than 32 MB; send fewer mutations per push.", nil)
-		}
-		return e.BadRequestError(bodyError(err)+" Nothing was applied.", nil)
+	req, err := readPush(e)
+	if err != nil {
+		return err
 	}
 	if req.SchemaVersion > 1 {
 		return e.BadRequestError("This server speaks sync schema version 1; update the server or use an older app.", nil)
 	}
-	if len(req.Mutations) > MaxMutations {
-		return router.NewApiError(http.StatusRequestEntityTooLarge,
-			"A push may carry at most 1000 mutations; this one has "+itoa(int64(len(req.Mutations)))+". Nothing was applied.", nil)
-	}
-	mutations := make([]Mutation, len(req.Mutations))
-	for i, raw := range req.Mutations {
-		var err error
-		if mutations[i], err = decodeMutation(raw); err != nil {
-			return e.BadRequestError("In mutations["+itoa(int64(i))+"], "+err.Error()+". Nothing was applied.", nil)
-		}
-	}
+	mutations := req.Mutations
 	last, err := bindClient(e, req.ClientID)
 	if err != nil {
 		return err
@@ -116,7 +103,17 @@ func push(e *core.RequestEvent) error {
 	}
 
 	res := pushResponse{Results: make([]Result, 0, len(mutations))}
+	rebased := false
 	finish := func(status int) error {
+		if len(mutations) > 0 {
+			// the ids a restore lost right before this push's: reported by
+			// the push that rebased past them, and by any copy of it
+			lost, err := lostBefore(e.App, req.ClientID, mutations[0].ID, !rebased)
+			if err != nil {
+				return err
+			}
+			res.Results = append(lost, res.Results...)
+		}
 		res.LastMutationID = last
 		res.TokenExpiresIn = tokenExpiresIn(e)
 		if err := enrichResults(e, res.Results); err != nil {
@@ -140,15 +137,22 @@ func push(e *core.RequestEvent) error {
 		}
 		if m.ID > last+1 {
 			was := last
-			if last, err = rebase(e, req.ClientID, last, m.ID); err != nil {
+			var did bool
+			if last, did, err = rebase(e, req.ClientID, last, m.ID); err != nil {
 				return err
 			}
+			rebased = rebased || did
 			if last != was {
 				continue // rebased, or another push moved on: m again
 			}
 			res.Code, res.Expected = "out_of_order", last+1
 			res.Message = "Mutation " + itoa(m.ID) + " arrived before " + itoa(last+1) + "; push the outbox in order from " + itoa(last+1) + "."
 			return finish(http.StatusConflict)
+		}
+		if full, err := rejectionsFull(e.App, req.ClientID); err != nil {
+			return err
+		} else if full {
+			return tooManyRejections(&res, finish)
 		}
 		j := i + 1 // the run of consecutive ids from here
 		for j < len(mutations) && mutations[j].ID == mutations[j-1].ID+1 {
@@ -161,6 +165,8 @@ func push(e *core.RequestEvent) error {
 			last = done[len(done)-1].ID
 		}
 		switch {
+		case errors.Is(err, errTooManyRejections):
+			return tooManyRejections(&res, finish)
 		case errors.Is(err, errAdvanced):
 			// a concurrent push of the same outbox got there first: replays
 			if last, err = lastMutationID(e.App, req.ClientID); err != nil {
@@ -175,32 +181,12 @@ func push(e *core.RequestEvent) error {
 	return finish(http.StatusOK)
 }
 
-// bodyError says what is wrong with a push body that does not decode.
-func bodyError(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if !errors.As(err, &typeErr) {
-		return "The push body is not valid JSON."
-	}
-	switch typeErr.Field {
-	case "clientId":
-		return "The clientId must be a string."
-	case "schemaVersion":
-		return "The schemaVersion must be a whole number."
-	case "mutations":
-		return "The mutations must be an array."
-	}
-	return "The push body must be a JSON object."
-}
-
-// decodeMutation reads one mutation. What makes it unplaceable (not an
-// object, an id that is not a whole number from 1) is an error for the
-// whole push; a field of the wrong type is this mutation's rejection.
-func decodeMutation(raw json.RawMessage) (Mutation, error) {
-	var r rawMutation
+// decodeMutation reads one mutation. What makes it unplaceable (an id that
+// is not a whole number from 1; one that is not an object, decodeMutations)
+// is an error for the whole push; a field of the wrong type, or over its
+// bound (tooLarge), is this mutation's rejection.
+func decodeMutation(r rawMutation) (Mutation, error) {
 	var m Mutation
-	if json.Unmarshal(raw, &r) != nil {
-		return m, errors.New("the mutation is not an object")
-	}
 	if json.Unmarshal(r.ID, &m.ID) != nil || m.ID < 1 {
 		return m, errors.New("id must be a whole number from 1 up")
 	}
@@ -213,15 +199,19 @@ func decodeMutation(raw json.RawMessage) (Mutation, error) {
 		{"op", "a string", r.Op, &m.Op},
 		{"collection", "a string", r.Collection, &m.Collection},
 		{"recordId", "a string", r.RecordID, &m.RecordID},
-		{"data", "an object of field values", r.Data, &m.Data},
-		{"base", "an object of field values", r.Base, &m.Base},
+		{"data", "an object of field values", r.Data.RawMessage, &m.Data},
+		{"base", "an object of field values", r.Base.RawMessage, &m.Base},
 	} {
 		if f.raw != nil && json.Unmarshal(f.raw, f.to) != nil {
 			bad[f.name] = validation.NewError("invalid_type", f.name+" must be "+f.want+".")
 		}
 	}
+	message := "The mutation has fields of the wrong type; nothing of it was applied."
+	if tooLarge(&m, r, bad) {
+		message = "The mutation is larger than the sync limits allow; nothing of it was applied."
+	}
 	if len(bad) > 0 {
-		m.badTypes = router.NewBadRequestError("The mutation has fields of the wrong type; nothing of it was applied.", bad)
+		m.badTypes = router.NewBadRequestError(message, bad)
 	}
 	return m, nil
 }
@@ -241,7 +231,7 @@ const txChunk = 100
 // Each mutation runs at most twice, and once when nothing is rejected.
 //
 // It returns the results of what was committed, and an error when it
-// stopped early: transient, or errAdvanced.
+// stopped early: transient, errAdvanced, or errTooManyRejections.
 func applyRun(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms []Mutation) ([]Result, error) {
 	var out []Result
 	for len(ms) > 0 {
@@ -255,14 +245,25 @@ func applyRun(e *core.RequestEvent, info *core.RequestInfo, clientID string, ms 
 			ms = ms[n:]
 			continue
 		}
-		if isTransient(ruleErr) {
+		stop := ruleErr
+		if !isTransient(ruleErr) {
+			switch full, err := rejectionsFull(e.App, clientID); {
+			case err != nil:
+				return out, err
+			case full: // not stored: the mutation waits for a dismissal
+				stop = errTooManyRejections
+			default:
+				stop = nil
+			}
+		}
+		if stop != nil {
 			// the mutations before it still take effect, then the push stops
 			if failAt > 0 {
 				if results, again, _, err := runTx(e, info, clientID, ms[:failAt], nil); err == nil && again < 0 {
 					out = append(out, results...)
 				}
 			}
-			return out, ruleErr
+			return out, stop
 		}
 		rejection := &rejectedResult{m: ms[failAt], r: Result{ID: ms[failAt].ID, Status: "rejected", Error: apiError(ruleErr, ms[failAt].Op)}}
 		results, again, _, err := runTx(e, info, clientID, ms[:failAt], rejection)

@@ -25,7 +25,7 @@ import (
 )
 
 // Collections are the synced collections, in snapshot order.
-var Collections = []string{"org_settings", "tier_policies", "budgets", "customers", "plans", "visits", "expenses", "approvals"}
+var Collections = []string{"org_settings", "tier_policies", "budgets", "customers", "plans", "visits", "expenses", "approvals", "complaints", "notifications"}
 
 func isSynced(collection string) bool { return slices.Contains(Collections, collection) }
 
@@ -77,6 +77,9 @@ func audience(app core.App, r *core.Record) keys {
 	case "tier_policies", "org_settings":
 		k.add(keyAll)
 		return k
+	case "notifications": // its user's alone, staff included
+		k.user(r.GetString("user"))
+		return k
 	case "customers":
 		k.user(r.GetString("owner"))
 	case "plans":
@@ -84,6 +87,8 @@ func audience(app core.App, r *core.Record) keys {
 		k.user(r.GetString("approver"))
 	case "visits":
 		k.user(r.GetString("rep"))
+	case "complaints":
+		k.user(r.GetString("owner"))
 	case "expenses":
 		k.user(r.GetString("rep"))
 		k.user(r.GetString("approver"))

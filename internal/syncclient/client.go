@@ -20,6 +20,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	gosync "sync"
 
@@ -45,6 +46,7 @@ type Client struct {
 	mu             gosync.Mutex
 	store          map[string]map[string]Record
 	outbox         []sync.Mutation
+	sent           map[int64]sync.Mutation // acknowledged, kept to re-queue if a restore loses them
 	nextID         int64
 	cursor         string
 	lastMutationID int64
@@ -56,7 +58,7 @@ type Client struct {
 // Result is the server's outcome of one mutation.
 type Result struct {
 	ID       int64            `json:"id"`
-	Status   string           `json:"status"` // applied, conflict, rejected
+	Status   string           `json:"status"` // applied, conflict, rejected, lost
 	Record   Record           `json:"record,omitempty"`
 	Fields   []string         `json:"fields,omitempty"`
 	Error    *router.ApiError `json:"error,omitempty"`
@@ -71,12 +73,17 @@ type Rejected struct {
 
 // New is a client for the user whose token is given.
 func New(baseURL, token, clientID string) *Client {
-	return &Client{BaseURL: baseURL, Token: token, ID: clientID, store: map[string]map[string]Record{}, outcomes: map[int64]Result{}}
+	return &Client{BaseURL: baseURL, Token: token, ID: clientID, store: map[string]map[string]Record{},
+		outcomes: map[int64]Result{}, sent: map[int64]sync.Mutation{}}
 }
 
 // ErrRetry wraps a failure after which the same call should simply be
 // retried later (network, 503, out-of-order delivery).
 var ErrRetry = errors.New("syncclient: retry later")
+
+// ErrTooManyRejections: the install holds the most unresolved rejections
+// it may (push answered 429); Dismiss some of Rejected, then push again.
+var ErrTooManyRejections = errors.New("syncclient: too many unresolved rejections")
 
 // Create queues the creation of a record and returns its id.
 func (c *Client) Create(collection string, data Record) string {
@@ -185,7 +192,7 @@ func (c *Client) Issued() int64 {
 	return c.nextID
 }
 
-// Rejected are the unresolved rejections of the last pull.
+// Rejected are the unresolved rejections pulled and not dismissed yet.
 func (c *Client) Rejected() []Rejected {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -243,6 +250,8 @@ func (c *Client) Push(ctx context.Context) error {
 			if head, ok := c.outboxHead(); ok && head == batch[0].ID {
 				return fmt.Errorf("syncclient: the server acknowledged nothing of the push (lastMutationId %d)", res.LastMutationID)
 			}
+		case http.StatusTooManyRequests:
+			return fmt.Errorf("%w: %s", ErrTooManyRejections, res.Message)
 		case http.StatusConflict, http.StatusServiceUnavailable:
 			// out_of_order: a delayed copy of an older push arrived first;
 			// 503: the server stopped part-way. Either way, resend from the
@@ -268,6 +277,9 @@ func (c *Client) acknowledge(res pushResponse) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, r := range res.Results {
+		if r.Status == "lost" {
+			c.requeue(r.ID)
+		}
 		if _, seen := c.outcomes[r.ID]; !seen || !r.Replayed {
 			r.Record = nil
 			c.outcomes[r.ID] = r
@@ -285,9 +297,28 @@ func (c *Client) acknowledge(res pushResponse) {
 	for _, m := range c.outbox {
 		if _, done := c.outcomes[m.ID]; !done || m.ID > res.LastMutationID {
 			keep = append(keep, m)
+		} else {
+			c.sent[m.ID] = m
 		}
 	}
 	c.outbox = keep
+}
+
+// requeue puts a mutation the server acknowledged, then lost with a restore
+// from backup, back at the end of the outbox under a new id (the old one is
+// spent): it runs again, and applies or is rejected as it would now. A real
+// app keeps acknowledged mutations for as long as a backup may predate them
+// (its backup interval and a margin), and shows the user a lost one it no
+// longer has.
+func (c *Client) requeue(id int64) {
+	m, ok := c.sent[id]
+	if !ok {
+		return // re-queued already, or not kept
+	}
+	delete(c.sent, id)
+	c.nextID++
+	m.ID = c.nextID
+	c.outbox = append(c.outbox, m)
 }
 
 type pullResponse struct {
@@ -352,7 +383,15 @@ func (c *Client) apply(res pullResponse) {
 		}
 	}
 	c.cursor = res.Cursor
-	c.rejected = res.Rejected
+	// rejections come once each, like changes (again after a reset): kept
+	// until dismissed
+	if res.Reset {
+		c.rejected = nil
+	}
+	for _, r := range res.Rejected {
+		c.rejected = slices.DeleteFunc(c.rejected, func(x Rejected) bool { return x.ID == r.ID })
+		c.rejected = append(c.rejected, r)
+	}
 	if res.LastMutationID > c.lastMutationID {
 		c.lastMutationID = res.LastMutationID
 	}
@@ -366,6 +405,11 @@ func (c *Client) Dismiss(ctx context.Context, id int64) error {
 	status, err := c.call(ctx, http.MethodDelete, "/api/sync/rejected/"+c.ID+"/"+strconv.FormatInt(id, 10), nil, nil)
 	if err == nil && status != http.StatusNoContent {
 		err = fmt.Errorf("syncclient: dismiss answered %d", status)
+	}
+	if err == nil || status == http.StatusNotFound { // 404: dismissed already
+		c.mu.Lock()
+		c.rejected = slices.DeleteFunc(c.rejected, func(x Rejected) bool { return x.ID == id })
+		c.mu.Unlock()
 	}
 	return err
 }

@@ -45,6 +45,7 @@ func NewClient(t testing.TB, o *Org) *Client {
 // Response is a REST answer.
 type Response struct {
 	Status int
+	Header http.Header
 	Body   []byte
 }
 
@@ -126,7 +127,7 @@ func (c *Client) SendToken(token, method, url, contentType string, body io.Reade
 	}
 	rec := httptest.NewRecorder()
 	c.mux.ServeHTTP(rec, req)
-	return Response{Status: rec.Code, Body: rec.Body.Bytes()}
+	return Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 
 // Token is the auth token of as ("" for a guest).

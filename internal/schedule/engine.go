@@ -1,0 +1,304 @@
+// Package schedule is the care programme's daily job (docs/care.md): per
+// active customer one upcoming cadence visit, after-purchase follow-up
+// calls and care tasks before birthdays and holidays; generated tasks
+// whose window ended are marked missed, those of dormant or lost customers
+// cancelled. Every write goes through the record events (rules, audit,
+// change log, poke) via save, as the server.
+package schedule
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/org"
+)
+
+// Sources of the visits the job generates; it never touches others.
+const (
+	SourceCadence  = "schedule"
+	SourceFollowup = "followup"
+	SourceCare     = "care"
+)
+
+var generatedSources = []any{SourceCadence, SourceFollowup, SourceCare}
+
+// batchSize is how many customers one transaction plans: reps' writes wait
+// at most one batch, and a failure loses at most one batch's work.
+const batchSize = 200
+
+// Result counts what a run changed.
+type Result struct {
+	Created, Moved, Missed, Cancelled int
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("%d created, %d moved, %d missed, %d cancelled", r.Created, r.Moved, r.Missed, r.Cancelled)
+}
+
+// save is the one way the job writes: as the server, through the record
+// events of app (a transaction of the job or of the write that caused it).
+func save(app core.App, r *core.Record) error {
+	return app.Save(r)
+}
+
+// planner holds what one run reads once: settings and tiers.
+type planner struct {
+	s     *org.Settings
+	tiers []org.Tier
+	day   string // the org-local day the run is as of
+	res   Result
+}
+
+func newPlanner(app core.App, day string) (*planner, error) {
+	s, err := org.LoadSettings(app)
+	if err != nil {
+		return nil, err
+	}
+	tiers, err := org.LoadTiers(app)
+	if err != nil {
+		return nil, err
+	}
+	if day == "" {
+		day = s.Today(time.Now())
+	}
+	if _, err := s.ParseDay(day); err != nil {
+		return nil, fmt.Errorf("%q is not a day (YYYY-MM-DD)", day)
+	}
+	return &planner{s: s, tiers: tiers, day: day}, nil
+}
+
+// Run runs the daily job as of day (org-local YYYY-MM-DD; "" is today).
+func Run(app core.App, day string) (Result, error) {
+	p, err := newPlanner(app, day)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := p.closeWindows(app); err != nil {
+		return p.res, err
+	}
+	after := ""
+	for {
+		var ids []string
+		err := app.DB().Select("id").From("customers").
+			Where(dbx.HashExp{"status": "active"}).AndWhere(dbx.NewExp("id > {:after}", dbx.Params{"after": after})).
+			OrderBy("id").Limit(batchSize).Column(&ids)
+		if err != nil || len(ids) == 0 {
+			return p.res, err
+		}
+		after = ids[len(ids)-1]
+		err = app.RunInTransaction(func(tx core.App) error { return p.plan(tx, ids) })
+		if err != nil {
+			return p.res, err
+		}
+	}
+}
+
+// Customer plans one customer as of today, inside the caller's write: a
+// done visit moved its cadence, or it stopped being active.
+func Customer(app core.App, customer string) error {
+	p, err := newPlanner(app, "")
+	if err != nil {
+		return err
+	}
+	return p.plan(app, []string{customer})
+}
+
+// closeWindows marks missed the generated visits whose window ended before
+// the run's day, and cancels those of customers no longer active.
+func (p *planner) closeWindows(app core.App) error {
+	var missed []string
+	err := app.DB().Select("id").From("visits").
+		Where(dbx.HashExp{"status": "scheduled"}).AndWhere(dbx.In("source", generatedSources...)).
+		AndWhere(dbx.NewExp("window_end != '' AND window_end < {:day}", dbx.Params{"day": p.day})).
+		Column(&missed)
+	if err != nil {
+		return err
+	}
+	var cancelled []string
+	err = app.DB().NewQuery(`SELECT v.id FROM visits v JOIN customers c ON c.id = v.customer
+		WHERE v.status = 'scheduled' AND v.source IN ('schedule', 'followup', 'care') AND c.status IN ('dormant', 'lost')`).
+		Column(&cancelled)
+	if err != nil {
+		return err
+	}
+	for status, ids := range map[string][]string{"missed": missed, "cancelled": cancelled} {
+		for chunk := range slices.Chunk(ids, batchSize) {
+			err := app.RunInTransaction(func(tx core.App) error {
+				for _, id := range chunk {
+					if err := p.setStatus(tx, id, status); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setStatus moves a generated visit that is still scheduled (a rep may
+// have started it since it was listed) to status.
+func (p *planner) setStatus(app core.App, id, status string) error {
+	v, err := app.FindRecordById("visits", id)
+	if err != nil || v.GetString("status") != "scheduled" {
+		return nil // gone or taken over by its rep meanwhile
+	}
+	v.Set("status", status)
+	if err := save(app, v); err != nil {
+		return err
+	}
+	if status == "missed" {
+		p.res.Missed++
+	} else {
+		p.res.Cancelled++
+	}
+	return nil
+}
+
+// task is a visit the job wants to exist.
+type task struct {
+	source, kind, occasion string
+	due, start, end        string
+	notes                  string
+}
+
+// plan brings the generated visits of customers in line with the rules.
+func (p *planner) plan(app core.App, ids []string) error {
+	customers, err := app.FindRecordsByIds("customers", ids)
+	if err != nil {
+		return err
+	}
+	open, err := p.openVisits(app, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range customers {
+		mine := open[c.Id]
+		if c.GetString("status") != "active" {
+			for _, v := range mine {
+				if v.GetString("status") == "scheduled" {
+					if err := p.setStatus(app, v.Id, "cancelled"); err != nil {
+						return err
+					}
+				}
+			}
+			continue
+		}
+		if err := p.cadence(app, c, mine); err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for _, v := range mine {
+			have[v.GetString("occasion")] = true
+		}
+		for _, t := range append(p.followups(c), p.care(c)...) {
+			if have[t.occasion] {
+				continue
+			}
+			have[t.occasion] = true
+			if err := p.create(app, c, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// openVisits are, per customer, the generated visits the plan compares
+// with: cadence visits not yet done, and tasks whose window has not ended.
+// The query seeks by customer (idx_visits_customer); the rest is sorted
+// out here, so that SQLite never scans the table.
+func (p *planner) openVisits(app core.App, ids []string) (map[string][]*core.Record, error) {
+	idList := make([]any, len(ids))
+	for i, id := range ids {
+		idList[i] = id
+	}
+	records, err := app.FindAllRecords("visits", dbx.In("customer", idList...), dbx.In("source", generatedSources...))
+	if err != nil {
+		return nil, err
+	}
+	byCustomer := map[string][]*core.Record{}
+	for _, v := range records {
+		status := v.GetString("status")
+		cadence := v.GetString("source") == SourceCadence && (status == "scheduled" || status == "in_progress")
+		task := v.GetString("occasion") != "" && v.GetString("window_end") >= p.day
+		if cadence || task {
+			byCustomer[v.GetString("customer")] = append(byCustomer[v.GetString("customer")], v)
+		}
+	}
+	return byCustomer, nil
+}
+
+// cadence keeps exactly one upcoming cadence visit: due on the customer's
+// next_visit_due, or today when that is past or unknown.
+func (p *planner) cadence(app core.App, c *core.Record, mine []*core.Record) error {
+	tier, ok := org.Find(p.tiers, c.GetString("tier"))
+	if !ok || tier.VisitIntervalDays <= 0 {
+		return nil
+	}
+	anchor := NextVisitDue(p.s, p.tiers, c)
+	target := max(p.day, anchor)
+	var current []*core.Record
+	for _, v := range mine {
+		if v.GetString("source") == SourceCadence && v.GetString("occasion") == "" {
+			if v.GetString("status") == "in_progress" {
+				return nil // the rep is on it
+			}
+			current = append(current, v)
+		}
+	}
+	if len(current) == 0 {
+		return p.create(app, c, p.cadenceTask(tier, target))
+	}
+	slices.SortFunc(current, func(a, b *core.Record) int { return strings.Compare(a.GetString("due_date"), b.GetString("due_date")) })
+	for _, extra := range current[1:] { // two runs raced: one is enough
+		if err := p.setStatus(app, extra.Id, "cancelled"); err != nil {
+			return err
+		}
+	}
+	v := current[0]
+	// A done visit moved the anchor later, or a shorter interval earlier;
+	// otherwise the visit stays, so that an overdue one can be missed.
+	if due := v.GetString("due_date"); due >= anchor && due <= target {
+		return nil
+	}
+	t := p.cadenceTask(tier, target)
+	v.Set("due_date", t.due)
+	v.Set("window_start", t.start)
+	v.Set("window_end", t.end)
+	if err := save(app, v); err != nil {
+		return err
+	}
+	p.res.Moved++
+	return nil
+}
+
+func (p *planner) cadenceTask(tier org.Tier, due string) task {
+	w := tier.VisitWindowDays
+	return task{source: SourceCadence, kind: "visit", due: due,
+		start: addDays(p.s, due, -w), end: addDays(p.s, due, w),
+		notes: fmt.Sprintf("Tier %s visit, every %d days.", tier.Tier, tier.VisitIntervalDays)}
+}
+
+func (p *planner) create(app core.App, c *core.Record, t task) error {
+	col, err := app.FindCachedCollectionByNameOrId("visits")
+	if err != nil {
+		return err
+	}
+	v := core.NewRecord(col)
+	v.Load(map[string]any{"customer": c.Id, "kind": t.kind, "status": "scheduled", "source": t.source,
+		"occasion": t.occasion, "due_date": t.due, "window_start": t.start, "window_end": t.end, "notes": t.notes})
+	if err := save(app, v); err != nil {
+		return fmt.Errorf("customer %s: %s: %w", c.Id, t.notes, err)
+	}
+	p.res.Created++
+	return nil
+}
