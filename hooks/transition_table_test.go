@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -13,7 +14,8 @@ import (
 // TestStatusTransitionTable sends every (from, to, role) PATCH of status
 // over REST, for expenses and plans, and checks each against the state
 // machines of the spec: the moves listed are allowed to the roles listed,
-// every other one is 400 invalid_transition and changes nothing. Decisions
+// every other one is 400 invalid_transition and changes nothing (and does
+// not tell the owner that only the owner may make it). Decisions
 // (approved, rejected) are only made by creating approvals, so no PATCH
 // reaches them.
 func TestStatusTransitionTable(t *testing.T) {
@@ -67,6 +69,10 @@ func TestStatusTransitionTable(t *testing.T) {
 					}
 					if res.Status != 400 || res.Code("status") != "invalid_transition" || after != from {
 						t.Errorf("%s: %d %q, status now %s; want 400 invalid_transition", pair, res.Status, res.Code("status"), after)
+					}
+					// the refusal's hint must not send the owner to themself
+					if msg := string(res.Body); as == "rita" && (strings.Contains(msg, "only the expense's rep") || strings.Contains(msg, "only the plan's owner")) {
+						t.Errorf("%s: the owner is told %s", pair, msg)
 					}
 				}
 			}
