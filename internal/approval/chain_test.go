@@ -26,7 +26,7 @@ func TestChainClimbsPastATeamWithoutManager(t *testing.T) {
 	if want := []string{"mia", "max", "dana"}; !slices.Equal(chain, want) {
 		t.Errorf("chain of rob in a team without manager: %v, want %v", chain, want)
 	}
-	if first, err := approval.First(app, o.Users["rob"].Id); err != nil || first != o.Users["mia"].Id {
+	if first, err := approval.First(app, o.Users["rob"].Id, ""); err != nil || first != o.Users["mia"].Id {
 		t.Errorf("first approver of rob: %s %v, want mia", first, err)
 	}
 }
