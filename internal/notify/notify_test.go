@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/mailer"
 
 	"rapport/internal/flow"
 	"rapport/internal/mail/mailtest"
@@ -186,5 +188,18 @@ func TestNoMailAfterRollback(t *testing.T) {
 	}
 	if m := inbox.Next(t); m.Subject != "sent" {
 		t.Fatalf("mail %q", m.Subject)
+	}
+}
+
+// With SMTP off nothing is mailed, PocketBase's own mails included (a login
+// alert would otherwise go to the local sendmail).
+func TestNoSMTPNoMail(t *testing.T) {
+	app := testkit.NewApp(t)
+	notify.Register(app)
+	app.Settings().SMTP.Enabled = false
+	err := app.NewMailClient().Send(&mailer.Message{From: netmail.Address{Address: "rapport@example.com"},
+		To: []netmail.Address{{Address: "rita@example.com"}}, Subject: "Login from a new location", HTML: "<p>hi</p>"})
+	if err != nil {
+		t.Fatalf("a mail with SMTP off reached a mailer: %v", err)
 	}
 }

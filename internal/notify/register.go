@@ -13,6 +13,15 @@ import (
 // app: rapport_digest (hourly: the digests that are due) and
 // rapport_summary (daily at 08:00 org time).
 func Register(app core.App) {
+	// No SMTP, no mail: without it PocketBase would hand its own mails (login
+	// alerts, password resets) to the local sendmail, from a host nobody set up.
+	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error {
+		if !mail.Enabled(e.App) {
+			e.App.Logger().Info("mail: not sent, SMTP is off", "subject", e.Message.Subject)
+			return nil
+		}
+		return e.Next()
+	})
 	bindRules(app)
 	bindDecisions(app)
 	app.Cron().MustAdd("rapport_digest", "0 * * * *", func() {

@@ -3,7 +3,6 @@ package schedule
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -57,18 +56,18 @@ func tellBreach(app core.App, c *core.Record) error {
 	if err != nil {
 		return err
 	}
-	title := fmt.Sprintf("Complaint from %s not answered in time", customer.GetString("name"))
-	body := fmt.Sprintf("%q (received %s) was due a first response by %s.", c.GetString("summary"),
-		c.GetDateTime("received_at").Time().Format(time.DateTime), c.GetDateTime("response_due").Time().Format(time.DateTime))
-	link := "/api/collections/complaints/records/" + c.Id
-	recipients := []string{owner.Id}
+	recipients := []*core.Record{owner}
 	if m, err := managerOf(app, owner); err != nil {
 		return err
 	} else if m != "" && m != owner.Id {
-		recipients = append(recipients, m)
+		manager, err := app.FindRecordById("users", m)
+		if err != nil {
+			return err
+		}
+		recipients = append(recipients, manager)
 	}
 	for _, user := range recipients {
-		if err := notify.Send(app, notify.Notice{User: user, Kind: "complaint_breached", Title: title, Body: body + " (UTC)", Link: link}); err != nil {
+		if err := notify.Breach(app, user, c, customer); err != nil {
 			return err
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/flow"
+	"rapport/internal/org"
 	"rapport/internal/schedule"
 	"rapport/internal/testkit"
 )
@@ -110,6 +112,7 @@ func TestComplaintBreach(t *testing.T) {
 			t.Errorf("%s breached = %v", r.GetString("summary"), !want)
 		}
 	}
+	r := func(id string) *core.Record { rec, _ := app.FindRecordById("complaints", id); return rec }
 	if r, _ := app.FindRecordById("complaints", answered); !r.GetBool("breached") {
 		t.Errorf("answered 6 hours late, but not breached")
 	}
@@ -121,6 +124,12 @@ func TestComplaintBreach(t *testing.T) {
 		notes, _ := app.FindAllRecords("notifications", dbx.HashExp{"user": o.Users[who].Id, "kind": "complaint_breached"})
 		if len(notes) != 1 || !containsText(notes[0].GetString("title"), "Acme") {
 			t.Errorf("%s got %d notices", who, len(notes))
+			continue
+		}
+		// in the user's language (zh-CN by default), times in the org's zone
+		due := r(late).GetDateTime("response_due").Time().In(orgZone(t)).Format("2006-01-02 15:04")
+		if n := notes[0]; !containsText(n.GetString("title"), "未在时限内答复") || !containsText(n.GetString("body"), due) || n.GetString("link") != "complaints/"+late {
+			t.Errorf("%s's breach notice: %q / %q / %q (due %s org time)", who, n.GetString("title"), n.GetString("body"), n.GetString("link"), due)
 		}
 	}
 	if n, err := schedule.Breaches(app, now.Add(time.Hour)); n != 1 || err != nil { // the 23-hour one is now due too
@@ -168,3 +177,12 @@ func TestComplaintFollowsCustomer(t *testing.T) {
 }
 
 func containsText(s, sub string) bool { return strings.Contains(s, sub) }
+
+func orgZone(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(org.DefaultTimezone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
