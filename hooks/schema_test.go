@@ -601,3 +601,15 @@ func schemaEditRefused(t *testing.T, c *testkit.Client, app core.App, collection
 		t.Fatalf("%s changed:\n%s\n%s", collection, before, after)
 	}
 }
+
+// System is what keeps PocketBase itself from removing or renaming one of
+// Rapport's fields; the dashboard cannot switch it off.
+func TestSchemaRapportFieldsStaySystem(t *testing.T) {
+	o, c := schemaClient(t)
+	for _, tc := range []struct{ collection, field string }{{"expenses", "amount"}, {"users", "role"}} {
+		schemaEditRefused(t, c, o.App, tc.collection, func(fs []map[string]any) []map[string]any {
+			schemaField(fs, tc.field)["system"] = false
+			return fs
+		}, tc.collection+"."+tc.field+" is one of Rapport's fields and must stay a system field")
+	}
+}
