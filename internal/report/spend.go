@@ -205,7 +205,7 @@ func eachGroup(q *Query, sel *dbx.SelectQuery, collection, alias string, nkeys i
 		}
 	}
 	for i := 0; i < nkeys; i++ {
-		sel.GroupBy("k" + string(rune('0'+i)))
+		sel.AndGroupBy("k" + string(rune('0'+i))) // GroupBy would replace the keys before it
 	}
 	rows, err := sel.Rows()
 	if err != nil {

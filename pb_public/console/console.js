@@ -26,9 +26,21 @@ const views = {
 
 // ------------------------------------------------------------ approvals
 
+// A request at the finance level waits for every finance user, though it
+// names one of them as its approver: finance sees those of the others too
+// (never their own). The finance users' ids are kept for offline use.
+let financeIds = new Set(JSON.parse(localStorage.getItem('rapport.finance') || '[]'));
+async function loadFinanceIds() {
+  if (r.user?.role !== 'finance' || !r.status.online) return;
+  const page = await r.http('GET', `/api/collections/users/records?perPage=500&fields=id&filter=${encodeURIComponent("role='finance'")}`);
+  financeIds = new Set(page.items.map((u) => u.id));
+  localStorage.setItem('rapport.finance', JSON.stringify([...financeIds]));
+}
+
 function approvals() {
   const me = r.user.id;
-  const mine = (x) => x.status === 'submitted' && x.approver === me;
+  const waitsForMe = (x) => x.approver === me || (r.user.role === 'finance' && financeIds.has(x.approver) && x.rep !== me && x.owner !== me);
+  const mine = (x) => x.status === 'submitted' && waitsForMe(x);
   const expenses = r.records('expenses', { filter: mine, sort: 'submitted_at' });
   const plans = r.records('plans', { filter: mine, sort: 'created' });
   const planLeft = (p) => p ? (p.approved_budget || p.budget) - (p.committed || 0) : null;
@@ -178,6 +190,7 @@ function signIn() {
     try {
       await r.signIn($('#email').value, $('#password').value);
       await r.sync();
+      await loadFinanceIds();
       render();
     } catch (err) { $('#err').hidden = false; $('#err').textContent = err.message; }
   };
@@ -201,4 +214,5 @@ function render() {
 window.addEventListener('hashchange', render);
 // records views follow the data; report views change only on demand
 r.on('change', () => { if (!/team|spend|budgets/.test(location.hash)) render(); });
-render();
+loadFinanceIds().catch(() => {}).finally(render); // offline: the ids kept last time
+
