@@ -159,7 +159,7 @@ func onlyOwnerEdits(r *core.Record, ownerField string, allowed ...string) error 
 	server := ServerFields[r.Collection().Name]
 	for _, f := range r.Collection().Fields {
 		name := f.GetName()
-		if slices.Contains(allowed, name) || slices.Contains(server, name) || f.GetSystem() || f.Type() == "autodate" {
+		if slices.Contains(allowed, name) || slices.Contains(server, name) || name == core.FieldNameId || f.Type() == "autodate" {
 			continue
 		}
 		if !sameValue(r.Get(name), original.Get(name)) {

@@ -415,10 +415,18 @@ func TestSchemaAdminChangesStillWork(t *testing.T) {
 }
 
 // Rapport's migrations change the schema with model saves; the guard is on
-// requests only (the test apps ran every migration to get here).
+// requests only (the test apps ran every migration to get here). Rapport's
+// fields are System, so a migration renaming or removing one first saves it
+// with System cleared, as PocketBase asks of any System field.
 func TestSchemaMigrationsAreNotGuarded(t *testing.T) {
 	app := testkit.NewApp(t)
 	expenses := testkit.MustCollection(t, app, "expenses")
+	for _, name := range []string{"description", "flags"} {
+		expenses.Fields.GetByName(name).SetSystem(false)
+	}
+	if err := app.Save(expenses); err != nil {
+		t.Fatal(err)
+	}
 	expenses.Fields.GetByName("description").SetName("details")
 	expenses.Fields.RemoveByName("flags")
 	if err := app.Save(expenses); err != nil {
@@ -591,5 +599,17 @@ func schemaEditRefused(t *testing.T, c *testkit.Client, app core.App, collection
 	schemaLocked(t, res, "fields", want...)
 	if after := schemaSnapshot(t, app, collection); after != before {
 		t.Fatalf("%s changed:\n%s\n%s", collection, before, after)
+	}
+}
+
+// System is what keeps PocketBase itself from removing or renaming one of
+// Rapport's fields; the dashboard cannot switch it off.
+func TestSchemaRapportFieldsStaySystem(t *testing.T) {
+	o, c := schemaClient(t)
+	for _, tc := range []struct{ collection, field string }{{"expenses", "amount"}, {"users", "role"}} {
+		schemaEditRefused(t, c, o.App, tc.collection, func(fs []map[string]any) []map[string]any {
+			schemaField(fs, tc.field)["system"] = false
+			return fs
+		}, tc.collection+"."+tc.field+" is one of Rapport's fields and must stay a system field")
 	}
 }
