@@ -68,3 +68,24 @@ func TestSchemaLocked(t *testing.T) {
 		t.Error("an admin's collection is locked")
 	}
 }
+
+// Every collection the migrations create is Rapport's and locked: a later
+// migration that adds one and forgets lockSchema fails here, instead of
+// leaving it open to the collections API.
+func TestEveryMigratedCollectionIsLocked(t *testing.T) {
+	app := testkit.NewApp(t)
+	cols, err := app.FindAllCollections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cols {
+		if c.System { // PocketBase's own (_superusers, _mfas, …)
+			continue
+		}
+		var n int
+		if err := app.DB().NewQuery("SELECT count(*) FROM _schema_locked WHERE collection = {:id}").
+			Bind(dbx.Params{"id": c.Id}).Row(&n); err != nil || n == 0 {
+			t.Errorf("collection %s is created by a migration but not locked (call lockSchema in its migration)", c.Name)
+		}
+	}
+}
