@@ -295,6 +295,8 @@ func TestClearErrors(t *testing.T) {
 		{"1e400", "PATCH", url(x), `{"description":"x","amount":1e400}`, "amount", `\"amount\" is 1e400 (at offset 28)`},
 		{"batch 1e400", "POST", "/api/batch", `{"requests":[{"method":"PATCH","url":"` + url(x) + `","body":{"amount":1e400}}]}`, "amount", `requests[0].body.amount`},
 		{"batch syntax", "POST", "/api/batch", `{"requests":[}`, "body", "offset 13"},
+		{"a list for a record", "POST", "/api/collections/expenses/records", `[1,2]`, "body", "The request body takes an object, not array"},
+		{"text for the batch's requests", "POST", "/api/batch", `{"requests":"x"}`, "requests", `takes a list, not string`},
 	} {
 		res := c.Do("rita", tc.method, tc.url, tc.body)
 		if res.Status != 400 || res.Code(tc.field) != "invalid_json" || !strings.Contains(string(res.Body), tc.says) {

@@ -62,7 +62,11 @@ func explainJSON(err error, r *http.Request) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return violation.New("body", "invalid_json", "The request body is not valid JSON: it ends at offset %d, inside an unfinished value (a missing closing brace, bracket or quote?).", r.ContentLength)
 	case errors.As(err, &typ):
-		path := pathAt(body(r), typ.Offset)
+		raw := body(r)
+		path := "" // a body that is no object is of the wrong kind whole ([1,2] for a record)
+		if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '{' {
+			path = pathAt(raw, typ.Offset)
+		}
 		field := path
 		if field == "" {
 			field = "body"
@@ -70,9 +74,30 @@ func explainJSON(err error, r *http.Request) error {
 		if literal, ok := strings.CutPrefix(typ.Value, "number "); ok && typ.Type.Kind() == reflect.Float64 {
 			return violation.New(lastKey(field), "invalid_json", "%s is %s (at offset %d), a number too large to read: numbers go up to about 1.8e308, whole numbers up to 9007199254740991.", describePath(path), literal, typ.Offset-1-int64(len(literal)))
 		}
-		return violation.New(lastKey(field), "invalid_json", "%s takes %s, not %s (ending at offset %d).", describePath(path), typ.Type.String(), typ.Value, typ.Offset-1)
+		return violation.New(lastKey(field), "invalid_json", "%s takes %s, not %s (ending at offset %d).", describePath(path), jsonKind(typ.Type), typ.Value, typ.Offset-1)
 	}
 	return nil
+}
+
+// jsonKind names what a Go type takes in JSON words: "an object", "a list",
+// never "map[string]interface {}".
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Interface:
+		return "a value"
+	default:
+		return "a number"
+	}
 }
 
 // body is the request body again (PocketBase's body rewinds).

@@ -24,8 +24,11 @@ func Command(app core.App) *cobra.Command {
 				return err
 			}
 			res, err := Run(app, date)
+			if err != nil {
+				return err // nothing to sum up: a refused --date ran nothing
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), res.String())
-			return err
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&now, "now", false, "run the job now")
