@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -29,9 +30,10 @@ const (
 
 func marked(r *core.Record, key string) bool { return r.GetRaw(key) != nil }
 
-// routeSubmit sends r (a plan or expense of owner) to its first approver.
+// routeSubmit sends r (a plan or expense of owner) to the first approver
+// of the team it is charged to.
 func routeSubmit(app core.App, r *core.Record, owner string) error {
-	first, err := approval.First(app, owner)
+	first, err := approval.First(app, owner, chargedTo(r))
 	if err != nil {
 		return noApprover(err)
 	}
@@ -40,8 +42,19 @@ func routeSubmit(app core.App, r *core.Record, owner string) error {
 	return nil
 }
 
+// chargedTo is the team whose chain decides request r: an expense's
+// charged team (it stays where it was submitted, chargedTeam), or for a
+// plan, which follows its owner, "" (the owner's own chain).
+func chargedTo(r *core.Record) string {
+	if r.Collection().Name == "expenses" {
+		return r.GetString("team")
+	}
+	return ""
+}
+
 // pendingCollections are the requests that wait for an approver, with the
-// field naming whose chain they climb.
+// field naming whose chain they climb (that of the team they are charged
+// to: approval.ForTeam).
 var pendingCollections = []struct{ collection, ownerField string }{
 	{"plans", "owner"}, {"expenses", "rep"},
 }
@@ -66,11 +79,11 @@ func rerouteStranded(app core.App, cause *core.Record) error {
 			return err
 		}
 		for _, r := range records {
-			owner, id := r.GetString(p.ownerField), r.GetString("approver")
-			route, ok := routes[owner]
+			owner, id, team := r.GetString(p.ownerField), r.GetString("approver"), chargedTo(r)
+			route, ok := routes[owner+"/"+team]
 			if !ok {
-				route = approval.For(app, owner)
-				routes[owner] = route
+				route = approval.ForTeam(app, owner, team)
+				routes[owner+"/"+team] = route
 			}
 			current, ok := approvers[id]
 			if !ok {
@@ -86,7 +99,7 @@ func rerouteStranded(app core.App, cause *core.Record) error {
 			if current != nil && current.GetString("role") == "finance" {
 				next, err = route.Finance() // the finance level stays with finance
 			} else {
-				next, err = approval.First(app, owner)
+				next, err = approval.First(app, owner, team)
 				r.Set("approval_level", 1)
 			}
 			if errors.Is(err, approval.ErrNoFinance) {
@@ -182,7 +195,7 @@ func decide(e *core.RecordEvent) error {
 	if err != nil {
 		return err
 	}
-	route := approval.For(e.App, owner)
+	route := approval.ForTeam(e.App, owner, chargedTo(r))
 	if ok, err := canSee(e.App, decider, r, owner, route); err != nil {
 		return err
 	} else if !ok {
@@ -246,6 +259,8 @@ func decide(e *core.RecordEvent) error {
 		}
 	}
 	ap.Set("final", final)
+	// whoever decided keeps sight of the record and its approvals
+	r.Set("deciders", append(slices.DeleteFunc(r.GetStringSlice("deciders"), func(id string) bool { return id == decider.Id }), decider.Id))
 	if final {
 		// the deciding approval's note, or none: a note of an earlier
 		// round or level is not this decision's

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"rapport/internal/actor"
+	"rapport/internal/audit"
 	"rapport/internal/budget"
 	"rapport/internal/org"
 	"rapport/internal/violation"
@@ -28,10 +29,6 @@ type submitted struct {
 	plan    *core.Record
 	budgets []*core.Record
 }
-
-// lateAfterDays: an expense submitted more than this many days after it was
-// incurred is flagged late_submission.
-const lateAfterDays = 7
 
 func bindExpenses(app core.App) {
 	app.OnRecordCreateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
@@ -205,10 +202,8 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	if err != nil {
 		return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
 	}
-	if plan.GetString("owner") != x.GetString("rep") {
-		// the customer was reassigned and its open plan went along: a
-		// leftover draft of the old owner spends nothing from it
-		return violation.New("plan", "not_owner", "This plan has moved to another rep with its customer; only its owner can submit expenses against it. Delete this draft or ask your manager.")
+	if err := spentBeforeReassignment(app, s, x, plan); err != nil {
+		return err
 	}
 	amount := int64(x.GetInt("amount"))
 	cur := s.Currency
@@ -344,7 +339,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	} else if offsite {
 		flags = append(flags, offsiteFlag)
 	}
-	if age > lateAfterDays {
+	if age > s.LateSubmissionDays { // org_settings.late_submission_days
 		flags = append(flags, "late_submission")
 	}
 	slices.Sort(flags)
@@ -366,6 +361,27 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 		return nil
 	}
 	return routeSubmit(app, x, x.GetString("rep"))
+}
+
+// spentBeforeReassignment lets the rep of draft x submit it against a plan
+// that has moved to another rep with its customer only when it was
+// incurred on or before the day the customer left them: money spent while
+// the customer was theirs is reimbursed, charged to their team and routed
+// up their chain as if the move had not happened. A later draft spends
+// nothing from a plan that is no longer theirs.
+func spentBeforeReassignment(app core.App, s *org.Settings, x, plan *core.Record) error {
+	rep := x.GetString("rep")
+	if plan.GetString("owner") == rep {
+		return nil
+	}
+	left, ok, err := audit.LeftAt(app, "customers", plan.GetString("customer"), "owner", rep)
+	if err != nil {
+		return err
+	}
+	if ok && x.GetString("incurred_on") <= s.Today(left) {
+		return nil
+	}
+	return violation.New("plan", "not_owner", "This plan has moved to another rep with its customer; only expenses incurred before that (on or before the day it moved) can still be submitted against it by you. Delete this draft or ask your manager.")
 }
 
 // countExpenses counts the other non-draft expenses matching where.

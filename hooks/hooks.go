@@ -59,4 +59,9 @@ func Register(app core.App) {
 	bindComplaints(app)
 	bindLabels(app)
 	report.BindSums(app)
+	bindClock(app)
+	bindSignIn(app)
+	bindTiers(app)
+	bindLeavers(app)
+	bindExplained(app)
 }

@@ -165,16 +165,20 @@ func managesTeam(app core.App, a *actor.Actor, teamId string) (bool, error) {
 	return viewsTeam(app, teamId, a.UserID())
 }
 
-// CloseExpiredPlans closes every approved plan whose period ended before
-// today (org time zone) and returns how many it closed. It is meant for a
-// daily job; each plan closes in its own transaction.
+// CloseExpiredPlans closes every approved plan whose grace ended: more than
+// org_settings.plan_grace_days days after its period_end (org time zone).
+// Until then its expenses dated inside the period can still be submitted:
+// a rep who spent on the last day, or was offline, is not refused
+// plan_not_approved the next morning. It returns how many plans it closed;
+// each plan closes in its own transaction.
 func CloseExpiredPlans(app core.App, now time.Time) (int, error) {
 	s, err := org.LoadSettings(app)
 	if err != nil {
 		return 0, err
 	}
+	lastOpen := now.In(s.Location).AddDate(0, 0, -s.PlanGraceDays).Format(org.DayLayout)
 	plans, err := app.FindAllRecords("plans", dbx.HashExp{"status": "approved"},
-		dbx.NewExp("period_end < {:today}", dbx.Params{"today": s.Today(now)}))
+		dbx.NewExp("period_end < {:lastOpen}", dbx.Params{"lastOpen": lastOpen}))
 	if err != nil {
 		return 0, err
 	}

@@ -478,8 +478,12 @@ func TestScopeCustomerReassignment(t *testing.T) {
 	if res := c.Do("rita", "GET", "/api/collections/customers/records/"+acme, nil); res.Status != 404 {
 		t.Errorf("old owner views the moved customer: %d", res.Status)
 	}
-	// her leftover draft on the moved plan commits nothing to rob's plan,
-	// and the refusal tells her nothing of it
+	// her leftover draft on the moved plan, dated after the move, commits
+	// nothing to rob's plan, and the refusal tells her nothing of it (one
+	// dated before the move is hers to submit: TestDraftsBeforeReassignment)
+	if res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+expense, map[string]any{"incurred_on": testkit.Day(1)}); res.Status != 200 {
+		t.Fatal(res.Status, string(res.Body))
+	}
 	res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+expense, submit)
 	if res.Status != 400 || res.Code("plan") != "not_owner" || owner("expenses", expense, "status") != "draft" {
 		t.Errorf("old owner submits a draft on the moved plan: %d %s", res.Status, res.Body)

@@ -99,9 +99,9 @@ func bindUsers(app core.App) {
 }
 
 // takeRecordsAlong gives a user's records their new team, and sends their
-// pending submissions to the first approver of their new chain. Expenses
-// past draft stay charged to the team they were submitted in (chargedTeam):
-// a pending one only changes approver, the settled ones are not touched.
+// pending plans to the first approver of their new chain. Expenses past
+// draft stay charged to, and decided in, the team they were submitted in
+// (chargedTeam, chargedTo).
 func takeRecordsAlong(app core.App, user *core.Record) error {
 	for _, m := range memberCollections {
 		records, err := app.FindAllRecords(m.collection, dbxEq(m.ownerField, user.Id))
@@ -112,7 +112,9 @@ func takeRecordsAlong(app core.App, user *core.Record) error {
 			if m.collection != "expenses" || r.GetString("status") == "draft" {
 				r.Set("team", user.GetString("team"))
 			}
-			if (m.collection == "plans" || m.collection == "expenses") && r.GetString("status") == "submitted" {
+			// a pending plan follows its owner's chain; a pending expense
+			// keeps its charged team's (rerouteStranded rechecks it)
+			if m.collection == "plans" && r.GetString("status") == "submitted" {
 				if err := routeSubmit(app, r, user.Id); err != nil {
 					return err
 				}

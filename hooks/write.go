@@ -28,9 +28,9 @@ const (
 var ServerFields = map[string][]string{
 	"teams":         {"viewers", "ancestors", "version"},
 	"customers":     {"team", "last_visit_at", "next_visit_due", "satisfaction_avg", "version"},
-	"plans":         {"owner", "approved_budget", "approver", "approved_by", "approved_at", "approval_level", "finance_review", "committed", "spent", "decision_note", "team", "version", "label"},
+	"plans":         {"owner", "approved_budget", "approver", "approved_by", "approved_at", "approval_level", "finance_review", "committed", "spent", "decision_note", "team", "deciders", "version", "label"},
 	"visits":        {"rep", "checkin_distance_m", "checkin_result", "source", "team", "survey_rating", "survey_comment", "survey_at", "version"},
-	"expenses":      {"rep", "customer", "receipt_sha256", "approver", "approval_level", "finance_review", "flags", "submitted_at", "approved_at", "paid_at", "decision_note", "team", "version", "label"},
+	"expenses":      {"rep", "customer", "receipt_sha256", "approver", "approval_level", "finance_review", "flags", "submitted_at", "approved_at", "paid_at", "decision_note", "team", "deciders", "version", "label"},
 	"approvals":     {"approver", "level", "final", "version"},
 	"budgets":       {"committed", "spent", "period_end", "version"},
 	"tier_policies": {"version"},

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -27,8 +26,18 @@ type Route struct {
 
 // For computes the route of requester (a users id).
 func For(app core.App, requester string) *Route {
+	return ForTeam(app, requester, "")
+}
+
+// ForTeam computes the route of a request of requester charged to team:
+// the chain of the team the money comes from, so the manager who owns the
+// charged budget decides. While team is the requester's own (or ""), that
+// is their usual chain; for an expense charged to a team they have since
+// left, the chain starts at that team's manager (their own `manager`
+// belongs to their current place).
+func ForTeam(app core.App, requester, team string) *Route {
 	r := &Route{app: app, Requester: requester}
-	newWalker(app, requester).walk(func(u *core.Record) bool {
+	newWalker(app, requester, team).walk(func(u *core.Record) bool {
 		r.Chain = append(r.Chain, u)
 		return true
 	})
@@ -40,11 +49,12 @@ func For(app core.App, requester string) *Route {
 type walker struct {
 	app       core.App
 	requester string
+	charged   string                  // the team the request is charged to ("": the requester's)
 	found     map[string]*core.Record // by collection/id
 }
 
-func newWalker(app core.App, requester string) *walker {
-	return &walker{app: app, requester: requester, found: map[string]*core.Record{}}
+func newWalker(app core.App, requester, charged string) *walker {
+	return &walker{app: app, requester: requester, charged: charged, found: map[string]*core.Record{}}
 }
 
 func (w *walker) user(id string) *core.Record { return w.find("users", id) }
@@ -64,11 +74,14 @@ func (w *walker) find(collection, id string) *core.Record {
 
 // next is the id of the person above u ("" at the top).
 func (w *walker) next(u *core.Record) string {
-	if m := u.GetString("manager"); m != "" {
+	team := u.GetString("team")
+	if u.Id == w.requester && w.charged != "" && w.charged != team {
+		team = w.charged // charged to a team they left: that team's chain
+	} else if m := u.GetString("manager"); m != "" {
 		return m
 	}
 	seen := []string{}
-	for t := w.team(u.GetString("team")); t != nil && !slices.Contains(seen, t.Id); t = w.team(t.GetString("parent")) {
+	for t := w.team(team); t != nil && !slices.Contains(seen, t.Id); t = w.team(t.GetString("parent")) {
 		seen = append(seen, t.Id)
 		if m := t.GetString("manager"); m != "" && m != u.Id {
 			return m
@@ -94,11 +107,12 @@ func (w *walker) walk(visit func(u *core.Record) bool) {
 	}
 }
 
-// First is the first approver of requester: the nearest active person in
-// the chain, else finance. It climbs no further than needed.
-func First(app core.App, requester string) (string, error) {
+// First is the first approver of a request of requester charged to team
+// (see ForTeam): the nearest active person in the chain, else finance. It
+// climbs no further than needed.
+func First(app core.App, requester, team string) (string, error) {
 	first := ""
-	newWalker(app, requester).walk(func(u *core.Record) bool {
+	newWalker(app, requester, team).walk(func(u *core.Record) bool {
 		first = u.Id
 		return false
 	})
@@ -117,20 +131,16 @@ func (r *Route) Index(id string) int {
 // recorded approver: the earliest created active one other than the
 // requester, so the choice is deterministic.
 func (r *Route) Finance() (string, error) {
-	var rows []struct {
-		Id string `db:"id"`
-	}
-	err := r.app.DB().Select("id").From("users").
-		Where(dbx.HashExp{"role": "finance", "active": true}).
-		AndWhere(dbx.Not(dbx.HashExp{"id": r.Requester})).
-		OrderBy("created", "id").Limit(1).All(&rows)
+	users, err := ActiveFinance(r.app)
 	if err != nil {
 		return "", err
 	}
-	if len(rows) == 0 {
-		return "", ErrNoFinance
+	for _, u := range users {
+		if u.Id != r.Requester {
+			return u.Id, nil
+		}
 	}
-	return rows[0].Id, nil
+	return "", ErrNoFinance
 }
 
 // IsFinance reports whether u is an active finance user.
@@ -195,4 +205,24 @@ func (r *Route) Approve(decider, current *core.Record, amount int64, financeRevi
 	}
 	next, err := r.Finance()
 	return Outcome{Next: next}, err
+}
+
+// ActiveFinance lists the active finance users, earliest created first:
+// at the finance level each of them has the request in their queue.
+func ActiveFinance(app core.App) ([]*core.Record, error) {
+	return app.FindRecordsByFilter("users", "role = 'finance' && active = true", "created,id", 0, 0)
+}
+
+// InQueueOf reports whether a request of requester waiting for approver is
+// in user's queue: it waits for them, or for "any finance user" (its
+// approver is one) and user is another active finance user than the
+// requester. Any of them may decide it; the first decision wins.
+func InQueueOf(approver, user *core.Record, requester string) bool {
+	switch {
+	case approver == nil || user == nil:
+		return false
+	case approver.Id == user.Id:
+		return true
+	}
+	return approver.GetString("role") == "finance" && IsFinance(user) && user.Id != requester
 }

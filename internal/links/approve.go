@@ -5,6 +5,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/approval"
 	"rapport/internal/flow"
 	"rapport/internal/mail"
 	"rapport/internal/pending"
@@ -35,7 +36,7 @@ type approvalPage struct {
 
 // approvalTarget loads what c decides on and checks that the link still
 // stands: unused, the record unchanged since the link was made, still
-// waiting for this approver.
+// waiting for this approver (or for finance, and they are finance).
 func approvalTarget(app core.App, c *Claims) (*core.Record, *core.Record, error) {
 	if _, ok := pending.Requests[c.Collection]; !ok || (c.Decision != "approve" && c.Decision != "reject") {
 		return nil, nil, problemInvalid
@@ -56,7 +57,9 @@ func approvalTarget(app core.App, c *Claims) (*core.Record, *core.Record, error)
 	switch {
 	case r.GetInt("version") != c.Version || r.GetString("status") != "submitted":
 		return nil, approver, &Problem{Status: http.StatusConflict, Key: "changed"}
-	case r.GetString("approver") != approver.Id:
+	}
+	current, _ := app.FindRecordById("users", r.GetString("approver"))
+	if !approval.InQueueOf(current, approver, r.GetString(pending.Requests[c.Collection])) {
 		return nil, approver, &Problem{Status: http.StatusConflict, Key: "not_yours"}
 	}
 	return r, approver, nil

@@ -69,7 +69,7 @@ func Digest(app core.App, now time.Time) (int, error) {
 			items = append(items, d)
 		}
 		err = mail.Send(app, mail.Message{To: mail.To(approver), Lang: mail.Lang(approver), Name: "digest",
-			Data: map[string]any{"Name": approver.GetString("name"), "Items": items, "Hours": int(every.Hours())}})
+			Data: map[string]any{"Name": approver.GetString("name"), "Items": items, "Hours": int(every.Hours()), "Currency": settings.Currency}})
 		if err != nil {
 			app.Logger().Error("notify: digest not sent", "approver", approverId, "error", err)
 			continue // tried again next hour

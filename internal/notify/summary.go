@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -18,9 +17,7 @@ const summaryHour = 8
 // cron runs in UTC; moving its zone would move every other job). The job
 // reschedules itself after each run, so daylight-saving changes follow.
 func SummaryCron(loc *time.Location, now time.Time) string {
-	local := now.In(loc)
-	at := time.Date(local.Year(), local.Month(), local.Day(), summaryHour, 0, 0, 0, loc).UTC()
-	return fmt.Sprintf("%d %d * * *", at.Minute(), at.Hour())
+	return org.DailyCron(loc, summaryHour, now)
 }
 
 // summary is one manager's daily mail.

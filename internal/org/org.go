@@ -34,6 +34,8 @@ type Settings struct {
 	// ComplaintResponseHours is how long after received_at a complaint
 	// must have its first response.
 	ComplaintResponseHours int
+	PlanGraceDays          int // days after period_end a plan takes claims dated inside it
+	LateSubmissionDays     int // days after incurred_on a submit is flagged late_submission
 }
 
 // Offset is one after-purchase follow-up, in days after customer_since: a
@@ -77,6 +79,8 @@ func loadSettings(app core.App) (*Settings, error) {
 		GeofenceMode:         orDefault(r.GetString("geofence_mode"), "off"),
 		ApprovalDigestHours:  r.GetInt("approval_digest_hours"),
 		SyncRetentionDays:    r.GetInt("sync_retention_days"),
+		PlanGraceDays:        r.GetInt("plan_grace_days"),
+		LateSubmissionDays:   r.GetInt("late_submission_days"),
 	}
 	if s.MaxAgeDays == 0 {
 		s.MaxAgeDays = 60

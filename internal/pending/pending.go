@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/approval"
 	"rapport/internal/budget"
 	"rapport/internal/org"
 )
@@ -17,11 +18,16 @@ import (
 // field naming the requester.
 var Requests = map[string]string{"plans": "owner", "expenses": "rep"}
 
-// Waiting lists every submitted plan and expense by the id of the user it
-// waits for (its `approver`). A request at the finance level names one
-// finance user as its approver; this is the one place to change should
-// finance-level requests be shown to every finance user.
+// Waiting lists every submitted plan and expense by the id of each user
+// whose queue holds it: its `approver`, and for a request at the finance
+// level (its approver is a finance user) every active finance user other
+// than its requester (approval.InQueueOf): any of them may decide it.
 func Waiting(app core.App) (map[string][]*core.Record, error) {
+	finance, err := approval.ActiveFinance(app)
+	if err != nil {
+		return nil, err
+	}
+	approvers := map[string]*core.Record{}
 	byApprover := map[string][]*core.Record{}
 	for _, collection := range []string{"plans", "expenses"} {
 		records, err := app.FindAllRecords(collection,
@@ -30,7 +36,18 @@ func Waiting(app core.App) (map[string][]*core.Record, error) {
 			return nil, err
 		}
 		for _, r := range records {
-			byApprover[r.GetString("approver")] = append(byApprover[r.GetString("approver")], r)
+			id := r.GetString("approver")
+			byApprover[id] = append(byApprover[id], r)
+			current, ok := approvers[id]
+			if !ok {
+				current, _ = app.FindRecordById("users", id)
+				approvers[id] = current
+			}
+			for _, f := range finance {
+				if f.Id != id && approval.InQueueOf(current, f, r.GetString(Requests[collection])) {
+					byApprover[f.Id] = append(byApprover[f.Id], r)
+				}
+			}
 		}
 	}
 	return byApprover, nil

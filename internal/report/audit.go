@@ -122,7 +122,7 @@ func audit(q *Query) (*Result, error) {
 	for _, r := range out {
 		totals[r["kind"].(string)] = totals[r["kind"].(string)].(int64) + 1
 	}
-	return &Result{Rows: out, Totals: totals, columns: auditColumns}, nil
+	return &Result{Rows: out, Totals: totals, Columns: auditColumns}, nil
 }
 
 // customerNames names the customers of records.

@@ -80,7 +80,7 @@ func budgets(q *Query) (*Result, error) {
 	if out == nil {
 		out = []Row{}
 	}
-	return &Result{Rows: out, Totals: totals, columns: budgetsColumns}, nil
+	return &Result{Rows: out, Totals: totals, Columns: budgetsColumns}, nil
 }
 
 // scopedRecords lists the records of collection (aliased alias) matching

@@ -27,7 +27,7 @@ func complaints(q *Query) (*Result, error) {
 	}
 	totals["median_response_minutes"] = nil
 	if !q.hasComplaints() {
-		return &Result{Rows: []Row{}, Totals: totals, columns: complaintsColumns}, nil
+		return &Result{Rows: []Row{}, Totals: totals, Columns: complaintsColumns}, nil
 	}
 	keys, _ := keyExprs(complaintKeys, q.GroupBy)
 	start, end := q.Instants()
@@ -84,7 +84,7 @@ func complaints(q *Query) (*Result, error) {
 		r["median_response_minutes"] = median(minutes[r["key"].(string)])
 	}
 	totals["median_response_minutes"] = median(all)
-	return &Result{Rows: list, Totals: totals, columns: complaintsColumns}, nil
+	return &Result{Rows: list, Totals: totals, Columns: complaintsColumns}, nil
 }
 
 // median of xs rounded to a tenth, nil when there are none.

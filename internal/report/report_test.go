@@ -59,8 +59,11 @@ func newWorld(t *testing.T) *world {
 				t.Fatal(err)
 			}
 		}
+		// each rep's customer in its own tier, so that groupings by tier differ
+		// from groupings by anything else
 		located := o.Customers[rep]
 		located.Set("location", map[string]any{"lon": 121.47, "lat": 31.23})
+		located.Set("annual_contract_amount", map[string]int64{"rita": 200_000_000, "rob": 40_000_000, "ed": 6_000_000}[rep])
 		if err := testkit.Save(app, nil, located); err != nil {
 			t.Fatal(err)
 		}

@@ -21,15 +21,15 @@ type Result struct {
 	Currency string         `json:"currency"`
 	Rows     []Row          `json:"rows"`
 	Totals   map[string]any `json:"totals"`
-
-	columns []Column // the figures of a row, in CSV order
+	Columns  []Column       `json:"columns"` // the figures of a row, in CSV order, and how to show them
 }
 
 // Row is one line: key, label, the groupings' own values when several are
 // combined, and figures.
 type Row map[string]any
 
-// Kind says how a figure is written in CSV.
+// Kind says how a figure is shown: in JSON its name, so that a client knows
+// which figures are money (minor units) without guessing from their names.
 type Kind int
 
 const (
@@ -42,9 +42,14 @@ const (
 
 // Column is one figure of a report's rows.
 type Column struct {
-	Name string
-	Kind Kind
+	Name string `json:"name"`
+	Kind Kind   `json:"kind"`
 }
+
+var kindNames = [...]string{Text: "text", Count: "count", Money: "money", Percent: "percent", Number: "number"}
+
+// MarshalJSON writes a kind by name: "money", "count", "percent", "number", "text".
+func (k Kind) MarshalJSON() ([]byte, error) { return []byte(`"` + kindNames[k] + `"`), nil }
 
 // percent is part/whole in percent with one decimal, nil when whole is 0.
 func percent(part, whole int64) any {
@@ -182,7 +187,7 @@ func writeCSV(e *core.RequestEvent, res *Result) error {
 		groupings = strings.Split(res.GroupBy, ",")
 	}
 	header = append(header, groupings...)
-	for _, c := range res.columns {
+	for _, c := range res.Columns {
 		header = append(header, c.Name)
 	}
 	_ = w.Write(header)
@@ -191,7 +196,7 @@ func writeCSV(e *core.RequestEvent, res *Result) error {
 		for _, g := range groupings {
 			out = append(out, cell(r[g], Text))
 		}
-		for _, c := range res.columns {
+		for _, c := range res.Columns {
 			out = append(out, cell(r[c.Name], c.Kind))
 		}
 		return out
@@ -222,8 +227,18 @@ func cell(v any, kind Kind) string {
 	case float64:
 		return fmt.Sprint(x)
 	default:
-		return fmt.Sprint(x)
+		return inert(fmt.Sprint(x))
 	}
+}
+
+// inert keeps a spreadsheet from running text as a formula: a customer
+// named "=HYPERLINK(…)" must reach finance's Excel as text. A leading
+// apostrophe is what Excel itself shows for such text.
+func inert(text string) string {
+	if text != "" && strings.ContainsRune("=+-@\t\r", rune(text[0])) {
+		return "'" + text
+	}
+	return text
 }
 
 // decimal writes minor units as a plain decimal ("1200.50", "-3.05").

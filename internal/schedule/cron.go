@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -46,7 +45,7 @@ func addDaily(app core.App) {
 	expr := "0 18 * * *" // 02:00 in Asia/Shanghai, when the settings cannot be read
 	if app.IsBootstrapped() {
 		if s, err := org.LoadSettings(app); err == nil {
-			expr = DailyExpr(s.Location, time.Now())
+			expr = org.DailyCron(s.Location, runHour, time.Now())
 		}
 	}
 	app.Cron().MustAdd(CronSchedule, expr, func() {
@@ -58,12 +57,4 @@ func addDaily(app core.App) {
 		app.Logger().Info("rapport_schedule", "result", res.String())
 		addDaily(app) // a daylight-saving change moves 02:00 local in UTC
 	})
-}
-
-// DailyExpr is the UTC cron expression of 02:00 in zone, at the zone's
-// offset on the day of now.
-func DailyExpr(zone *time.Location, now time.Time) string {
-	local := now.In(zone)
-	at := time.Date(local.Year(), local.Month(), local.Day(), runHour, 0, 0, 0, zone).UTC()
-	return fmt.Sprintf("%d %d * * *", at.Minute(), at.Hour())
 }

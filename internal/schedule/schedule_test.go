@@ -428,7 +428,7 @@ func TestCronJobs(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	for now, want := range map[string]string{"2027-01-15T12:00:00Z": "0 1 * * *", "2027-07-15T12:00:00Z": "0 0 * * *"} {
 		at, _ := time.Parse(time.RFC3339, now)
-		if got := schedule.DailyExpr(berlin, at); got != want {
+		if got := org.DailyCron(berlin, 2, at); got != want {
 			t.Errorf("Berlin on %s: %s, want %s", now, got, want)
 		}
 	}

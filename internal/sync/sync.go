@@ -85,6 +85,7 @@ func audience(app core.App, r *core.Record) keys {
 	case "plans":
 		k.user(r.GetString("owner"))
 		k.user(r.GetString("approver"))
+		k.deciders(r)
 	case "visits":
 		k.user(r.GetString("rep"))
 	case "complaints":
@@ -92,6 +93,7 @@ func audience(app core.App, r *core.Record) keys {
 	case "expenses":
 		k.user(r.GetString("rep"))
 		k.user(r.GetString("approver"))
+		k.deciders(r)
 	case "approvals":
 		k.user(r.GetString("approver"))
 		if p, err := app.FindRecordById("plans", r.GetString("plan")); err == nil {
@@ -120,12 +122,21 @@ func audience(app core.App, r *core.Record) keys {
 	return k
 }
 
+// deciders adds everyone who decided plan or expense r: they keep sight of
+// it and its approvals.
+func (k *keys) deciders(r *core.Record) {
+	for _, id := range r.GetStringSlice("deciders") {
+		k.user(id)
+	}
+}
+
 // ownerKeys are the keys through which a plan's or expense's approvals are
-// visible: its owner and its team's viewers.
+// visible: its owner, its deciders and its team's viewers.
 func ownerKeys(r *core.Record) keys {
 	var k keys
 	k.user(r.GetString("owner"))
 	k.user(r.GetString("rep"))
+	k.deciders(r)
 	k.viewers(r.GetString("team"))
 	return k
 }

@@ -13,7 +13,6 @@ window.rapport = r;
 const settings = () => r.records('org_settings')[0] || {};
 const currency = () => settings().currency || 'CNY';
 const money = (minor) => `${(Number(minor || 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency()}`;
-const isMoney = (field) => /amount|spent|committed|budget|cost|remaining|total/i.test(field);
 const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: settings().timezone || 'Asia/Shanghai' }).format(new Date());
 const range = { from: today().slice(0, 4) + '-01-01', to: today() };
 
@@ -26,13 +25,29 @@ const views = {
 
 // ------------------------------------------------------------ approvals
 
+// A request at the finance level waits for every finance user, though it
+// names one of them as its approver: finance sees those of the others too
+// (never their own). The finance users' ids are kept for offline use.
+let financeIds = new Set(JSON.parse(localStorage.getItem('rapport.finance') || '[]'));
+async function loadFinanceIds() {
+  if (r.user?.role !== 'finance' || !r.status.online) return;
+  const page = await r.http('GET', `/api/collections/users/records?perPage=500&fields=id&filter=${encodeURIComponent("role='finance'")}`);
+  financeIds = new Set(page.items.map((u) => u.id));
+  localStorage.setItem('rapport.finance', JSON.stringify([...financeIds]));
+}
+
 function approvals() {
   const me = r.user.id;
-  const mine = (x) => x.status === 'submitted' && x.approver === me;
+  const waitsForMe = (x) => x.approver === me || (r.user.role === 'finance' && financeIds.has(x.approver) && x.rep !== me && x.owner !== me);
+  const mine = (x) => x.status === 'submitted' && waitsForMe(x);
   const expenses = r.records('expenses', { filter: mine, sort: 'submitted_at' });
   const plans = r.records('plans', { filter: mine, sort: 'created' });
   const planLeft = (p) => p ? (p.approved_budget || p.budget) - (p.committed || 0) : null;
-  const budgetsLeft = (x) => r.records('budgets', { filter: (b) => b.period_start <= x.incurred_on && (!b.period_end || x.incurred_on <= b.period_end) && (!b.category || b.category === x.category) })
+  // the budgets this expense counts against: in force on its day, of its
+  // category, and the org's, its rep's or its team's (a team budget above
+  // the team is not told apart offline: the server checks those at submit)
+  const applies = (b, x) => b.scope === 'org' || (b.scope === 'rep' && b.rep === x.rep) || (b.scope === 'team' && b.team === x.team);
+  const budgetsLeft = (x) => r.records('budgets', { filter: (b) => applies(b, x) && b.period_start <= x.incurred_on && (!b.period_end || x.incurred_on <= b.period_end) && (!b.category || b.category === x.category) })
     .map((b) => `${esc(b.name)}: ${money(b.amount - (b.committed || 0))}`).join('<br>');
   const row = (kind, x, what, amount, left) => `<tr data-id="${x.id}">
       <td>${esc(what)}<span class="muted"> · ${esc(r.record('customers', x.customer)?.name || '')}</span>
@@ -79,7 +94,7 @@ function budgets() {
   main.innerHTML = `<h2>Budgets</h2>${list.length ? `<table><thead><tr><th>Budget</th><th>Scope</th><th>Period</th><th class="num">Spent</th><th class="num">Committed (incl. spent)</th><th class="num">Amount</th><th>Used</th></tr></thead>
     <tbody>${list.map(bar).join('')}</tbody></table>` : '<p>No budgets you may see.</p>'}
     <h2>Budgets report</h2><div id="report"></div>`;
-  report('#report', 'budgets', 'team');
+  report('#report', 'budgets');
 }
 
 // ------------------------------------------------------------ team
@@ -98,7 +113,7 @@ function spend() {
     <div class="chart" id="tier"></div><div class="chart" id="category"></div><div class="chart" id="month"></div></div>
     <h2>ROI per customer</h2><div id="roi"></div>`;
   bindRange();
-  for (const by of ['tier', 'category', 'month']) report(`#${by}`, 'spend', by, { chart: true });
+  for (const by of ['tier', 'category', 'month']) report(`#${by}`, 'spend', by, { chart: 'committed' });
   report('#roi', 'roi', 'customer');
 }
 
@@ -111,13 +126,14 @@ function bindRange() {
 }
 
 /**
- * One report of the reports API into el: a table (or a bar chart) and a
- * CSV export button. The JSON is {report, groupBy, from, to, currency,
- * rows: [{key, label, …figures}], totals}.
+ * One report of the reports API into el: a table (or a bar chart of one
+ * figure) and a CSV export button. The JSON is {report, groupBy, from, to,
+ * currency, rows: [{key, label, …figures}], totals, columns: [{name, kind}]}:
+ * kind says which figures are money (minor units), counts or percentages.
  */
-async function report(el, name, groupBy, { chart = false } = {}) {
+async function report(el, name, groupBy = '', { chart = '' } = {}) {
   const box = $(el);
-  const q = `from=${range.from}&to=${range.to}&groupBy=${groupBy}`;
+  const q = `from=${range.from}&to=${range.to}${groupBy ? `&groupBy=${groupBy}` : ''}`;
   let res;
   try {
     res = await r.http('GET', `/api/reports/${name}?${q}`);
@@ -127,23 +143,24 @@ async function report(el, name, groupBy, { chart = false } = {}) {
   }
   if (!box.isConnected) return;
   const rows = res.rows || [];
-  const figures = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter((k) => k !== 'key' && k !== 'label' && rows.some((row) => typeof row[k] === 'number'));
-  const fmt = (k, v) => typeof v !== 'number' ? esc(v) : isMoney(k) ? money(v) : /rate|percent|compliance|sla/i.test(k) && v <= 1 ? `${Math.round(v * 100)}%` : v.toLocaleString('en-US');
+  const kinds = Object.fromEntries((res.columns || []).map((c) => [c.name, c.kind]));
+  const figures = (res.columns || []).map((c) => c.name);
+  const fmt = (k, v) => v == null ? '—' : kinds[k] === 'money' ? money(v) : kinds[k] === 'percent' ? `${v}%`
+    : typeof v === 'number' ? v.toLocaleString('en-US') : esc(v);
   const csv = `<button type="button" data-csv>Export CSV</button>`;
-  const title = `${name} by ${groupBy}`;
+  const title = groupBy ? `${name} by ${groupBy}` : name;
   if (chart) {
-    const figure = figures.find(isMoney) || figures[0];
-    box.innerHTML = `<h3>${esc(title)}</h3>${barChart(rows, figure, title)}${csv}`;
+    box.innerHTML = `<h3>${esc(`${chart} ${title}`)}</h3>${barChart(rows, chart, title, (v) => fmt(chart, v))}${csv}`;
   } else {
-    box.innerHTML = rows.length ? `<table><thead><tr><th>${esc(groupBy)}</th>${figures.map((k) => `<th class="num">${esc(k.replace(/_/g, ' '))}</th>`).join('')}</tr></thead>
+    box.innerHTML = rows.length ? `<table><thead><tr><th>${esc(groupBy || name)}</th>${figures.map((k) => `<th class="num">${esc(k.replace(/_/g, ' '))}</th>`).join('')}</tr></thead>
       <tbody>${rows.map((row) => `<tr><td>${esc(row.label ?? row.key)}</td>${figures.map((k) => `<td class="num">${fmt(k, row[k])}</td>`).join('')}</tr>`).join('')}</tbody>
       ${figures.some((k) => typeof res.totals?.[k] === 'number') ? `<tfoot><tr><th>Total</th>${figures.map((k) => `<th class="num">${fmt(k, res.totals[k])}</th>`).join('')}</tr></tfoot>` : ''}</table>${csv}` : `<p class="muted">No data in this period.</p>${csv}`;
   }
-  box.querySelector('[data-csv]').onclick = () => download(`/api/reports/${name}?${q}&format=csv`, `${name}-${groupBy}-${range.from}-${range.to}.csv`);
+  box.querySelector('[data-csv]').onclick = () => download(`/api/reports/${name}?${q}&format=csv`, `${[name, groupBy, range.from, range.to].filter(Boolean).join('-')}.csv`);
 }
 
 /** A horizontal bar chart as inline SVG (no chart library: see docs/decisions.md). */
-function barChart(rows, figure, title) {
+function barChart(rows, figure, title, show) {
   if (!rows.length || !figure) return '<p class="muted">No data in this period.</p>';
   const max = Math.max(...rows.map((row) => row[figure] || 0), 1);
   const h = 26;
@@ -151,8 +168,8 @@ function barChart(rows, figure, title) {
     ${rows.map((row, i) => {
       const w = Math.round(((row[figure] || 0) / max) * 150);
       return `<g transform="translate(0 ${i * h})"><text x="0" y="17" font-size="13">${esc(String(row.label ?? row.key).slice(0, 12))}</text>
-        <rect x="90" y="5" width="${w}" height="16" fill="#1f4fa8" rx="2"><title>${esc(row.label ?? row.key)}: ${isMoney(figure) ? money(row[figure]) : row[figure]}</title></rect>
-        <text x="${96 + w}" y="17" font-size="12" fill="#5a6478">${isMoney(figure) ? money(row[figure]) : row[figure]}</text></g>`;
+        <rect x="90" y="5" width="${w}" height="16" fill="#1f4fa8" rx="2"><title>${esc(row.label ?? row.key)}: ${show(row[figure])}</title></rect>
+        <text x="${96 + w}" y="17" font-size="12" fill="#5a6478">${show(row[figure])}</text></g>`;
     }).join('')}</svg>`;
 }
 
@@ -178,6 +195,7 @@ function signIn() {
     try {
       await r.signIn($('#email').value, $('#password').value);
       await r.sync();
+      await loadFinanceIds();
       render();
     } catch (err) { $('#err').hidden = false; $('#err').textContent = err.message; }
   };
@@ -201,4 +219,5 @@ function render() {
 window.addEventListener('hashchange', render);
 // records views follow the data; report views change only on demand
 r.on('change', () => { if (!/team|spend|budgets/.test(location.hash)) render(); });
-render();
+loadFinanceIds().catch(() => {}).finally(render); // offline: the ids kept last time
+
