@@ -43,7 +43,7 @@ func bindAccounts(app core.App) {
 
 	app.OnRecordUpdateExecute("users").BindFunc(func(e *core.RecordEvent) error {
 		a := actor.Of(e.Record)
-		if a == nil || a.Superuser != "" || a.UserID() == e.Record.Id {
+		if a.IsServer() || a.Superuser != "" || a.UserID() == e.Record.Id {
 			return e.Next()
 		}
 		// the token key is left out: deactivating an account rotates it

@@ -175,7 +175,7 @@ func loadTarget(app core.App, ap *core.Record) (*target, error) {
 // moves the plan or expense on, all in the approval's transaction.
 func decide(e *core.RecordEvent) error {
 	ap := e.Record
-	if marked(ap, autoKey) || (actor.Of(ap) == nil && ap.GetString("approver") == "") {
+	if marked(ap, autoKey) || (actor.Client(ap) == nil && ap.GetString("approver") == "") {
 		// The auto approval, or history imported by the server (seeding):
 		// recorded as given, without moving the plan or expense.
 		if marked(ap, autoKey) {
@@ -277,7 +277,7 @@ func decide(e *core.RecordEvent) error {
 // deciderOf is the user deciding: the caller, or for a server-written
 // approval the approver it names.
 func deciderOf(app core.App, ap *core.Record) (*core.Record, error) {
-	a := actor.Of(ap)
+	a := actor.Client(ap)
 	id := a.UserID()
 	if a == nil {
 		id = ap.GetString("approver")

@@ -42,7 +42,7 @@ func bindAudit(app core.App) {
 	// The log itself is append-only through audit.Append: no API write
 	// (superusers included) and no model write by server code.
 	refuse := func(e *core.RecordEvent) error {
-		if actor.Of(e.Record) != nil {
+		if actor.Client(e.Record) != nil {
 			return violation.Forbidden("collection", "forbidden", "The audit log is written by the server only; it cannot be changed through the API.")
 		}
 		return violation.New("collection", "locked", "The audit log is append-only; entries are written by the audit chain and never changed.")
@@ -93,8 +93,10 @@ func writeAudit(e *core.RecordEvent, action string, old *core.Record) error {
 // while the server write's own rules still treat it as the server's.
 const causeKey = "@rapport.cause"
 
-// causedBy stamps on r the actor behind the write of cause.
+// causedBy makes r a server write (a cascade) and stamps on it the actor
+// behind the write of cause.
 func causedBy(r, cause *core.Record) {
+	actor.AsServer(r)
 	if a := writer(cause); a != nil {
 		r.Set(causeKey, a)
 	}
@@ -102,7 +104,7 @@ func causedBy(r, cause *core.Record) {
 
 // writer is whom a write of r is audited as: its actor, or its cause's.
 func writer(r *core.Record) *actor.Actor {
-	if a := actor.Of(r); a != nil {
+	if a := actor.Client(r); a != nil {
 		return a
 	}
 	a, _ := r.GetRaw(causeKey).(*actor.Actor)

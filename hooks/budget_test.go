@@ -240,7 +240,7 @@ func TestBudgetsFollowTheTeamTree(t *testing.T) {
 	}
 	field := o.Reload(t, o.Teams["field"])
 	field.Set("parent", o.Teams["east"].Id)
-	if err := app.Save(field); err != nil {
+	if err := testkit.Save(app, nil, field); err != nil {
 		t.Fatal(err)
 	}
 	if committed(sales) != 0 || committed(east) != 10000 {
@@ -270,7 +270,7 @@ func TestReshapedBudgetRecounts(t *testing.T) {
 		t.Helper()
 		b = reload(t, app, "budgets", b.Id)
 		b.Set(field, value)
-		if err := app.Save(b); err != nil {
+		if err := testkit.Save(app, nil, b); err != nil {
 			t.Fatal(err)
 		}
 	}

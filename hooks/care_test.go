@@ -47,7 +47,7 @@ func TestCheckinGeofence(t *testing.T) {
 			setOrg(t, o, map[string]any{"geofence_mode": tc.mode, "geofence_radius_m": 500})
 			acme := o.Reload(t, o.Customers["rita"])
 			acme.Set("location", types.GeoPoint{Lon: squareLon, Lat: squareLat})
-			if err := app.Save(acme); err != nil {
+			if err := testkit.Save(app, nil, acme); err != nil {
 				t.Fatal(err)
 			}
 			v := testkit.MustCreate(t, app, o.Users["rita"], "visits", map[string]any{"customer": acme.Id, "due_date": testkit.Day(0)})
@@ -189,7 +189,7 @@ func TestOffsiteFlag(t *testing.T) {
 	setOrg(t, o, map[string]any{"geofence_mode": "flag", "geofence_radius_m": 500})
 	acme := o.Reload(t, o.Customers["rita"])
 	acme.Set("location", types.GeoPoint{Lon: squareLon, Lat: squareLat})
-	if err := app.Save(acme); err != nil {
+	if err := testkit.Save(app, nil, acme); err != nil {
 		t.Fatal(err)
 	}
 	plan := mkPlan(t, o, "rita", "approved", 10_000)

@@ -70,7 +70,7 @@ func checkinAt(t *testing.T, radius int, lat, accuracy float64) (testkit.Respons
 	setOrg(t, o, map[string]any{"geofence_mode": "block", "geofence_radius_m": radius})
 	acme := o.Reload(t, o.Customers["rita"])
 	acme.Set("location", types.GeoPoint{Lon: fenceLon, Lat: 0})
-	if err := app.Save(acme); err != nil {
+	if err := testkit.Save(app, nil, acme); err != nil {
 		t.Fatal(err)
 	}
 	v := testkit.MustCreate(t, app, o.Users["rita"], "visits", map[string]any{"customer": acme.Id, "due_date": testkit.Day(0)})

@@ -47,7 +47,7 @@ func bindExpenses(app core.App) {
 			}
 		default:
 			// Server imports (seeding, migrations) may write history as is.
-			if actor.Of(x) != nil {
+			if actor.Client(x) != nil {
 				return invalidTransition("expense", "new", status, "create it as draft, then submit it")
 			}
 		}
@@ -111,7 +111,7 @@ func expenseTransition(app core.App, x *core.Record) error {
 		return nil
 	case from == "rejected" && to == "draft" && isOwner: // reopen
 		return nil
-	case from == "approved" && to == "paid" && (a == nil || a.Superuser != "" || a.Role() == "finance"):
+	case from == "approved" && to == "paid" && (a.IsServer() || a.Superuser != "" || a.Role() == "finance"):
 		x.Set("paid_at", types.NowDateTime())
 		return nil
 	case from == "submitted" && (to == "approved" || to == "rejected") && marked(x, decidedKey):
@@ -431,6 +431,7 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 		ap := core.NewRecord(approvals)
 		ap.Load(map[string]any{"expense": x.Id, "decision": "approve", "note": "auto"})
 		ap.Set(autoKey, true)
+		actor.AsServer(ap)
 		if err := app.Save(ap); err != nil {
 			return err
 		}

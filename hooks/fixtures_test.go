@@ -63,7 +63,7 @@ func setOrg(t testing.TB, o *testkit.Org, values map[string]any) {
 	for k, v := range values {
 		s.Set(k, v)
 	}
-	if err := o.App.Save(s); err != nil {
+	if err := testkit.Save(o.App, nil, s); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -272,7 +272,7 @@ func TestTiersFollowPolicyMinimums(t *testing.T) {
 	c := testkit.NewClient(t, o)
 	locked := o.Reload(t, o.Customers["ed"])
 	locked.Set("tier_locked", true)
-	if err := app.Save(locked); err != nil {
+	if err := testkit.Save(app, nil, locked); err != nil {
 		t.Fatal(err)
 	}
 	b, err := app.FindFirstRecordByData("tier_policies", "tier", "B")
@@ -436,7 +436,7 @@ func TestFinanceInbox(t *testing.T) {
 	gus.Load(map[string]any{"name": "gus", "role": "finance", "active": true, "team": o.Teams["hq"].Id})
 	gus.SetEmail("gus@example.com")
 	gus.SetPassword("password123")
-	if err := app.Save(gus); err != nil {
+	if err := testkit.Save(app, nil, gus); err != nil {
 		t.Fatal(err)
 	}
 	o.Users["gus"] = gus

@@ -33,7 +33,7 @@ func TestApproverAccountIsHidden(t *testing.T) {
 	c := testkit.NewClient(t, o)
 	rita, mia := o.Users["rita"], o.Users["mia"]
 	rita.Set("manager", mia.Id)
-	if err := app.Save(rita); err != nil {
+	if err := testkit.Save(app, nil, rita); err != nil {
 		t.Fatal(err)
 	}
 	plan := mkPlan(t, o, "rita", "approved", 5000)
@@ -327,7 +327,7 @@ func TestClearErrors(t *testing.T) {
 	linked := mkExpense(t, o, plan, 20, map[string]any{"visit": visit.Id, "status": "approved", "description": "secret dinner"})
 	acme := reload(t, app, "customers", o.Customers["rita"].Id)
 	acme.Set("owner", o.Users["rob"].Id) // the scheduled visit goes to rob, the expense stays rita's
-	if err := app.Save(acme); err != nil {
+	if err := testkit.Save(app, nil, acme); err != nil {
 		t.Fatal(err)
 	}
 	res := c.Do("rob", "DELETE", url(visit), nil)

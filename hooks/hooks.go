@@ -4,13 +4,16 @@
 //
 // Order of a write (create shown; update and delete are alike):
 //
-//	OnRecordCreate        open (or join) a transaction; refuse server fields
+//	OnRecordCreate        refuse a write naming no writer (actor.Require); open
+//	                      (or join) a transaction; refuse server fields
 //	  OnRecordValidate    PocketBase's field validation
 //	  OnRecordCreateExecute
 //	    derive            server fields and permissions (per collection)
 //	    version           version = 1 (create) or +1 (update)
 //	    INSERT
 //	  after e.Next()      cascades, audit entry, change log (same transaction)
+//
+// docs/architecture.md tells the stages and where each kind of rule lives.
 package hooks
 
 import (

@@ -37,7 +37,7 @@ func bindPlans(app core.App) {
 				return err
 			}
 		default:
-			if actor.Of(p) != nil {
+			if actor.Client(p) != nil {
 				return invalidTransition("plan", "new", status, "create it as draft, then submit it")
 			}
 			// Server imports (seeding, migrations) may write history as is.
@@ -184,6 +184,7 @@ func CloseExpiredPlans(app core.App, now time.Time) (int, error) {
 	}
 	for i, p := range plans {
 		p.Set("status", "closed")
+		actor.AsServer(p)
 		if err := app.Save(p); err != nil {
 			return i, err
 		}

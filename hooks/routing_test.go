@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"rapport/internal/actor"
 	"rapport/internal/testkit"
 	"rapport/internal/violation"
 )
@@ -223,6 +224,7 @@ func TestApprovalsAreAppendOnlyForServerCode(t *testing.T) {
 	ap := testkit.MustCreate(t, app, o.Users["mia"], "approvals", map[string]any{"expense": x.Id, "decision": "reject"})
 	ap = reload(t, app, "approvals", ap.Id)
 	ap.Set("decision", "approve")
+	actor.AsServer(ap)
 	if _, code := violation.Code(app.Save(ap)); code != "locked" {
 		t.Errorf("server update: %q", code)
 	}

@@ -75,7 +75,7 @@ func TestExpenseRules(t *testing.T) {
 		return func(t testing.TB, o *testkit.Org) {
 			x := reload(t, o.App, "expenses", o.Refs["x"])
 			x.Set("receipt", receipt(t, content))
-			if err := o.App.Save(x); err != nil {
+			if err := testkit.Save(o.App, nil, x); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -330,7 +330,7 @@ func TestTransitions(t *testing.T) {
 				testkit.MustCreate(t, o.App, o.Users["mia"], "approvals", map[string]any{"expense": o.Refs["x"], "decision": "reject"})
 				x := reload(t, o.App, "expenses", o.Refs["x"])
 				x.Set("status", "draft")
-				if err := o.App.Save(x); err != nil {
+				if err := testkit.Save(o.App, nil, x); err != nil {
 					t.Fatal(err)
 				}
 			}), Status: 400, Contains: []string{`"code":"locked"`, "1 approval decision"}},

@@ -194,7 +194,7 @@ func TestScopeMatrix(t *testing.T) {
 				u := core.NewRecord(testkit.MustCollection(t, w.App, "users"))
 				u.SetEmail(fmt.Sprintf("gone-%d@example.com", time.Now().UnixNano()))
 				u.SetPassword("password123")
-				if err := w.App.Save(u); err != nil {
+				if err := testkit.Save(w.App, nil, u); err != nil {
 					t.Fatal(err)
 				}
 				return u.Id
@@ -306,7 +306,7 @@ func TestScopeThroughRelations(t *testing.T) {
 	// rita's approved plan waits for mia, whom rita cannot see.
 	p, _ := app.FindRecordById("plans", planOf(t, w, "rita", "approved"))
 	p.Set("approver", w.Users["mia"].Id)
-	if err := app.Save(p); err != nil {
+	if err := testkit.Save(app, nil, p); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -403,14 +403,14 @@ func TestScopeCustomerReassignment(t *testing.T) {
 	// ed leaves the company: nobody gives him customers any more
 	ed := o.Reload(t, o.Users["ed"])
 	ed.Set("active", false)
-	if err := app.Save(ed); err != nil {
+	if err := testkit.Save(app, nil, ed); err != nil {
 		t.Fatal(err)
 	}
 	if res := c.Do("ada", "PATCH", "/api/collections/customers/records/"+acme, `{"owner":"{user:ed}"}`); res.Status != 400 || res.Code("owner") != "inactive_user" {
 		t.Errorf("ada gives Acme to deactivated ed: %d %s", res.Status, res.Body)
 	}
 	ed.Set("active", true) // he is back
-	if err := app.Save(ed); err != nil {
+	if err := testkit.Save(app, nil, ed); err != nil {
 		t.Fatal(err)
 	}
 	if got := o.Reload(t, o.Customers["rita"]).GetString("owner"); got != o.Users["rita"].Id {

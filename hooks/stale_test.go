@@ -86,7 +86,9 @@ func TestRESTUpdateAfterAConcurrentWrite(t *testing.T) {
 	deletedMeanwhile := func(t testing.TB, o *testkit.Org) {
 		ref(o, "x", mkExpense(t, o, mkPlan(t, o, "rita", "approved", 5000), 150))
 		o.App.OnRecordUpdateRequest("expenses").BindFunc(func(e *core.RecordRequestEvent) error {
-			if err := e.App.Delete(reload(t, e.App, "expenses", e.Record.Id)); err != nil {
+			gone := reload(t, e.App, "expenses", e.Record.Id)
+			actor.AsServer(gone)
+			if err := e.App.Delete(gone); err != nil {
 				return err
 			}
 			return e.Next()

@@ -147,7 +147,7 @@ func TestTeamMoveKeepsExpensesCharged(t *testing.T) {
 	x := reload(t, app, "expenses", paid.Id)
 	x.Set("team", o.Teams["east"].Id)
 	x.Set("decision_note", "audited")
-	if err := app.Save(x); err != nil {
+	if err := testkit.Save(app, nil, x); err != nil {
 		t.Fatal(err)
 	}
 	for _, x := range []*core.Record{approved, paid} {

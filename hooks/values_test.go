@@ -576,7 +576,7 @@ func TestStoredLimitsAreReadPerCategory(t *testing.T) {
 	}
 	d, _ := app.FindFirstRecordByFilter("tier_policies", "tier = 'D'")
 	d.Set("label", "Basic.") // any policy write drops the cached tiers
-	if err := app.Save(d); err != nil {
+	if err := testkit.Save(app, nil, d); err != nil {
 		t.Fatal(err)
 	}
 	plan := mkPlan(t, o, "rita", "approved", 10_000)

@@ -42,6 +42,11 @@ var ServerFields = map[string][]string{
 const sentKey = "@rapport.sent"
 
 func bindWritePipeline(app core.App) {
+	// Every write names its writer; one that does not is refused.
+	actor.Require(app, Guarded...)
+	bindUnlink(app)
+	bindAccountFlows(app)
+
 	// Request hooks only say who is asking; everything else is model-level.
 	app.OnRecordCreateRequest().BindFunc(func(e *core.RecordRequestEvent) error {
 		actor.Bind(e.Record, actor.FromAuth(e.Auth))
@@ -73,7 +78,7 @@ func bindWritePipeline(app core.App) {
 	}
 
 	app.OnRecordCreate(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: func(e *core.RecordEvent) error {
-		if a := actor.Of(e.Record); a != nil {
+		if a := actor.Client(e.Record); a != nil {
 			// Set aside what the client sent: the server derives every
 			// server field from scratch, then compares.
 			sent := map[string]any{}
@@ -88,7 +93,7 @@ func bindWritePipeline(app core.App) {
 		return inTx(e)
 	}})
 	app.OnRecordUpdate(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Priority: priorityTx, Func: func(e *core.RecordEvent) error {
-		if actor.Of(e.Record) != nil {
+		if actor.Client(e.Record) != nil {
 			original := e.Record.Original()
 			if sent, now := e.Record.GetInt("version"), original.GetInt("version"); sent < now {
 				// a whole-record form (the dashboard's) loaded before

@@ -21,7 +21,7 @@ func TestChain(t *testing.T) {
 	set := func(user, field string, value any) {
 		u := o.Reload(t, o.Users[user])
 		u.Set(field, value)
-		if err := app.Save(u); err != nil {
+		if err := testkit.Save(app, nil, u); err != nil {
 			t.Fatal(err)
 		}
 	}

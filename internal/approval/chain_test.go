@@ -65,7 +65,7 @@ func TestFinanceInTheChainIsBoundByItsLimit(t *testing.T) {
 	dana.Set("manager", fay.Id)
 	fay.Set("approval_limit", testkit.Yuan(10))
 	for _, u := range []*core.Record{dana, fay} {
-		if err := app.Save(u); err != nil {
+		if err := testkit.Save(app, nil, u); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -101,6 +101,7 @@ func (g *gen) create(app core.App, collection string, data map[string]any) (*cor
 	if err != nil {
 		return nil, err
 	}
+	actor.AsServer(r)
 	if err := app.Save(r); err != nil {
 		return nil, fmt.Errorf("create %s: %w", collection, err)
 	}
@@ -121,6 +122,7 @@ func (g *gen) user(app core.App, name, role, team string, limitYuan int64) (*cor
 	} else {
 		u.SetRaw("password", &core.PasswordFieldValue{Hash: g.hash})
 	}
+	actor.AsServer(u)
 	if err := app.Save(u); err != nil {
 		return nil, fmt.Errorf("create user %s: %w", name, err)
 	}
@@ -153,6 +155,7 @@ func (g *gen) team(app core.App, name, parent, role string, limitYuan int64) (*c
 		return nil, person{}, err
 	}
 	m.Set("team", t.Id)
+	actor.AsServer(m)
 	if err := app.Save(m); err != nil {
 		return nil, person{}, err
 	}
@@ -360,6 +363,7 @@ func (g *gen) approve(p *core.Record, rep person) error {
 	}
 	fresh.Set("status", "approved")
 	fresh.Set("approved_budget", fresh.GetInt("budget"))
+	actor.AsServer(fresh)
 	return g.app.Save(fresh)
 }
 

@@ -160,7 +160,7 @@ func (d *seeder) seedUsers(tick func()) error {
 		u.SetEmail(email(s.key))
 		u.SetPassword(Password)
 		u.SetVerified(true)
-		if err := d.app.Save(u); err != nil {
+		if err := flow.Save(d.app, nil, u); err != nil {
 			return fmt.Errorf("user %s: %w", s.key, err)
 		}
 		d.users[s.key] = u
@@ -172,7 +172,7 @@ func (d *seeder) seedUsers(tick func()) error {
 			return err
 		}
 		team.Set("manager", d.users[t.manager].Id)
-		if err := d.app.Save(team); err != nil {
+		if err := flow.Save(d.app, nil, team); err != nil {
 			return err
 		}
 	}

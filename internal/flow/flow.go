@@ -12,11 +12,12 @@ import (
 	"rapport/internal/actor"
 )
 
-// Save writes r as user as (nil: as the server). To update, pass a record
-// fetched from the database: one that was just created keeps the blank
-// original PocketBase gave it, and the server fields would look changed.
+// Save writes r as user as (nil: as the server, actor.Server). To update,
+// pass a record fetched from the database: one that was just created keeps
+// the blank original PocketBase gave it, and the server fields would look
+// changed.
 func Save(app core.App, as, r *core.Record) error {
-	var a *actor.Actor // the server
+	a := actor.Server
 	if as != nil {
 		a = actor.FromAuth(as)
 	}

@@ -27,7 +27,7 @@ func TestFinanceDigests(t *testing.T) {
 	gus.Load(map[string]any{"name": "gus", "role": "finance", "active": true, "team": e.o.Teams["hq"].Id})
 	gus.SetEmail("gus@example.com")
 	gus.SetPassword("password123")
-	if err := app.Save(gus); err != nil {
+	if err := flow.Save(app, nil, gus); err != nil {
 		t.Fatal(err)
 	}
 	e.o.Budget(t, "rep", "escalate", 100, map[string]any{"rep": e.o.Users["rita"].Id})

@@ -297,7 +297,7 @@ func TestRejectByLink(t *testing.T) {
 	app := e.o.App
 	rita := e.o.Reload(t, e.o.Users["rita"])
 	rita.Set("language", "en")
-	if err := app.Save(rita); err != nil {
+	if err := testkit.Save(app, nil, rita); err != nil {
 		t.Fatal(err)
 	}
 	_, x := e.submitted(t, 150)

@@ -184,8 +184,7 @@ func answerSurvey(e *core.RequestEvent, c *Claims) error {
 }
 
 // Save is how this package writes as the server (a survey answer has no
-// user behind it): the one place to change should server writes need a
-// named actor.
+// user behind it): flow.Save with no user stamps actor.Server.
 func Save(app core.App, r *core.Record) error {
 	return flow.Save(app, nil, r)
 }

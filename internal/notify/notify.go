@@ -8,6 +8,7 @@ package notify
 import (
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/actor"
 	"rapport/internal/mail"
 )
 
@@ -35,6 +36,7 @@ func Send(app core.App, n Notice) error {
 	r.Set("title", n.Title)
 	r.Set("body", n.Body)
 	r.Set("link", n.Link)
+	actor.AsServer(r)
 	if err := app.Save(r); err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func TestDecisionNotice(t *testing.T) {
 	inbox := mailtest.Start(t, app)
 	rita := o.Reload(t, o.Users["rita"])
 	rita.Set("language", "en")
-	if err := app.Save(rita); err != nil {
+	if err := testkit.Save(app, nil, rita); err != nil {
 		t.Fatal(err)
 	}
 	plan := testkit.MustCreate(t, app, nil, "plans", map[string]any{"customer": o.Customers["rita"].Id, "title": "Care for Acme",

@@ -11,8 +11,9 @@ import (
 // rule says whose); read_at is the only field a client changes. On the
 // record event, so the REST API, the batch API and the sync push all obey.
 func bindRules(app core.App) {
+	actor.Require(app, "notifications")
 	app.OnRecordUpdate("notifications").BindFunc(func(e *core.RecordEvent) error {
-		if actor.Of(e.Record) != nil {
+		if actor.Client(e.Record) != nil {
 			original := e.Record.Original()
 			for _, f := range []string{"user", "kind", "title", "body", "link"} {
 				if e.Record.GetString(f) != original.GetString(f) {

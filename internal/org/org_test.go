@@ -19,7 +19,7 @@ func TestEditsTakeEffectAtOnce(t *testing.T) {
 	}
 	rec, _ := app.FindFirstRecordByFilter("org_settings", "")
 	rec.Set("max_age_days", 30)
-	if err := app.Save(rec); err != nil {
+	if err := testkit.Save(app, nil, rec); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := org.LoadSettings(app); s.MaxAgeDays != 30 {
@@ -32,7 +32,7 @@ func TestEditsTakeEffectAtOnce(t *testing.T) {
 	}
 	b, _ := app.FindFirstRecordByFilter("tier_policies", "tier = 'A'")
 	b.Set("min_annual_contract", testkit.Yuan(300_000))
-	if err := app.Save(b); err != nil {
+	if err := testkit.Save(app, nil, b); err != nil {
 		t.Fatal(err)
 	}
 	if tiers, _ := org.LoadTiers(app); org.TierFor(tiers, testkit.Yuan(400_000)) != "A" {

@@ -135,7 +135,7 @@ func setOrg(t testing.TB, app core.App, values map[string]any) {
 	for k, v := range values {
 		s.Set(k, v)
 	}
-	if err := app.Save(s); err != nil {
+	if err := testkit.Save(app, nil, s); err != nil {
 		t.Fatal(err)
 	}
 }

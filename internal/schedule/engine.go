@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/actor"
 	"rapport/internal/org"
 )
 
@@ -43,6 +44,7 @@ func (r Result) String() string {
 // save is the one way the job writes: as the server, through the record
 // events of app (a transaction of the job or of the write that caused it).
 func save(app core.App, r *core.Record) error {
+	actor.AsServer(r)
 	return app.Save(r)
 }
 

@@ -35,7 +35,7 @@ func newOrg(t testing.TB, settings map[string]any) (*tests.TestApp, *testkit.Org
 		t.Fatal(err)
 	}
 	s.Load(values)
-	if err := app.Save(s); err != nil {
+	if err := testkit.Save(app, nil, s); err != nil {
 		t.Fatal(err)
 	}
 	return app, o
@@ -419,7 +419,7 @@ func TestCronJobs(t *testing.T) {
 	}
 	s, _ := app.FindFirstRecordByFilter("org_settings", "")
 	s.Set("timezone", "Asia/Kolkata")
-	if err := app.Save(s); err != nil {
+	if err := testkit.Save(app, nil, s); err != nil {
 		t.Fatal(err)
 	}
 	if got := expr(schedule.CronSchedule); got != "30 20 * * *" {

@@ -17,7 +17,7 @@ func TestApproverOutsideTheTeamTree(t *testing.T) {
 	e := newEnv(t)
 	rita := e.o.Reload(t, e.o.Users["rita"])
 	rita.Set("manager", e.o.Users["eve"].Id)
-	if err := e.app.Save(rita); err != nil {
+	if err := testkit.Save(e.app, nil, rita); err != nil {
 		t.Fatal(err)
 	}
 	plan := testkit.MustCreate(t, e.app, nil, "plans", map[string]any{"customer": e.o.Customers["rita"].Id, "title": "Care",

@@ -17,7 +17,7 @@ func TestDecidersKeepSightOnPull(t *testing.T) {
 		t.Fatal(err)
 	}
 	settings.Set("receipt_required_over", testkit.Yuan(10_000))
-	if err := o.App.Save(settings); err != nil {
+	if err := testkit.Save(o.App, nil, settings); err != nil {
 		t.Fatal(err)
 	}
 	plan := testkit.MustCreate(t, o.App, nil, "plans", map[string]any{"customer": o.Customers["rita"].Id, "title": "Care",
@@ -31,7 +31,7 @@ func TestDecidersKeepSightOnPull(t *testing.T) {
 	}
 	field := o.Reload(t, o.Teams["field"])
 	field.Set("manager", o.Users["eve"].Id)
-	if err := o.App.Save(field); err != nil {
+	if err := testkit.Save(o.App, nil, field); err != nil {
 		t.Fatal(err)
 	}
 	mustSync(t, device)

@@ -60,7 +60,7 @@ func TestApproverAccountStaysHiddenFromPullAndRealtime(t *testing.T) {
 	e := newEnv(t)
 	rita, mia := e.o.Users["rita"], e.o.Users["mia"]
 	rita.Set("manager", mia.Id)
-	if err := e.app.Save(rita); err != nil {
+	if err := testkit.Save(e.app, nil, rita); err != nil {
 		t.Fatal(err)
 	}
 	if _, res := e.call("rita", "GET", "/api/sync/pull?clientId=ritaphone0001", nil); strings.Contains(mustMarshal(t, res), mia.Id) {
@@ -103,7 +103,7 @@ func TestApproverAccountStaysHiddenFromPullAndRealtime(t *testing.T) {
 	for _, u := range []string{"mia", "rita"} { // mia's change first: rita's event comes after it
 		r := e.o.Reload(t, e.o.Users[u])
 		r.Set("name", u+" renamed")
-		if err := e.app.Save(r); err != nil {
+		if err := testkit.Save(e.app, nil, r); err != nil {
 			t.Fatal(err)
 		}
 	}

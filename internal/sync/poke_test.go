@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rapport/internal/sync"
+	"rapport/internal/testkit"
 )
 
 // TestPokeOverSSE: a device subscribed to the sync topic is poked after a
@@ -39,7 +40,7 @@ func TestPokeOverSSE(t *testing.T) {
 	edit := func(owner, address string) {
 		c := e.o.Reload(t, e.o.Customers[owner])
 		c.Set("address", address)
-		if err := e.app.Save(c); err != nil {
+		if err := testkit.Save(e.app, nil, c); err != nil {
 			t.Fatal(err)
 		}
 	}

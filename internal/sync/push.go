@@ -18,8 +18,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/search"
 
-	"rapport/hooks"
 	"rapport/internal/actor"
+	"rapport/internal/input"
 	"rapport/internal/violation"
 )
 
@@ -203,7 +203,7 @@ func decodeMutation(r rawMutation) (Mutation, error) {
 		{"base", "an object of field values", r.Base.RawMessage, &m.Base},
 	} {
 		if f.raw != nil && json.Unmarshal(f.raw, f.to) != nil {
-			bad[f.name] = validation.NewError("invalid_type", f.name+" must be "+f.want+".")
+			bad[f.name] = validation.NewError(input.InvalidType, f.name+" must be "+f.want+".")
 		}
 	}
 	message := "The mutation has fields of the wrong type; nothing of it was applied."
@@ -343,7 +343,7 @@ func execute(tx core.App, info *core.RequestInfo, auth *core.Record, clientID st
 		}
 	}
 	if m.Op != "delete" { // a delete's data is ignored
-		if err := hooks.CheckInput(coll, data); err != nil {
+		if err := input.Check(coll, data); err != nil {
 			return nil, nil, err
 		}
 	}

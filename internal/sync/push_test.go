@@ -252,7 +252,7 @@ func TestEveryWritePathIsLogged(t *testing.T) {
 	}
 	c := e.o.Reload(t, e.o.Customers["rita"])
 	c.Set("address", "set by a server job")
-	if err := e.app.Save(c); err != nil {
+	if err := testkit.Save(e.app, nil, c); err != nil {
 		t.Fatal(err)
 	}
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"rapport/internal/actor"
 	"rapport/internal/sync"
 )
 
@@ -18,6 +19,7 @@ func TestRetention(t *testing.T) {
 
 	// a customer disappears while the devices are away; the log is pruned
 	c := e.o.Reload(t, e.o.Customers["rita"])
+	actor.AsServer(c)
 	if err := e.app.Delete(c); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestRevocationMatrix(t *testing.T) {
 			func(t testing.TB, o *testkit.Org) {
 				team := o.Reload(t, o.Teams["field"])
 				team.Set("manager", o.Users["eve"].Id)
-				if err := o.App.Save(team); err != nil {
+				if err := testkit.Save(o.App, nil, team); err != nil {
 					t.Fatal(err)
 				}
 			}},
@@ -45,7 +45,7 @@ func TestRevocationMatrix(t *testing.T) {
 	edit := func(t testing.TB, o *testkit.Org, r *core.Record, address string) {
 		fresh := o.Reload(t, r)
 		fresh.Set("address", address)
-		if err := o.App.Save(fresh); err != nil {
+		if err := testkit.Save(o.App, nil, fresh); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,7 +116,7 @@ func TestScopeGrowthResets(t *testing.T) {
 	}
 	team := e.o.Reload(t, e.o.Teams["field"])
 	team.Set("manager", e.o.Users["eve"].Id)
-	if err := e.app.Save(team); err != nil {
+	if err := testkit.Save(e.app, nil, team); err != nil {
 		t.Fatal(err)
 	}
 	mustSync(t, eve)
@@ -133,7 +133,7 @@ func TestScopeGrowthResets(t *testing.T) {
 	}
 	u := e.o.Reload(t, e.o.Users["fay"])
 	u.Set("role", "rep")
-	if err := e.app.Save(u); err != nil {
+	if err := testkit.Save(e.app, nil, u); err != nil {
 		t.Fatal(err)
 	}
 	mustSync(t, fay)

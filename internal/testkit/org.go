@@ -52,7 +52,7 @@ func NewOrg(t testing.TB, app core.App) *Org {
 		u.SetEmail(name + "@example.com")
 		u.SetPassword("password123")
 		u.SetVerified(true)
-		if err := app.Save(u); err != nil {
+		if err := Save(app, nil, u); err != nil {
 			t.Fatal(err)
 		}
 		o.Users[name] = u
@@ -96,7 +96,7 @@ func (o *Org) MoveUser(t testing.TB, name, teamName string) {
 	t.Helper()
 	u := o.Users[name]
 	u.Set("team", o.Teams[teamName].Id)
-	if err := o.App.Save(u); err != nil {
+	if err := Save(o.App, nil, u); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -85,8 +85,8 @@ func Factory(build func(t testing.TB, app *tests.TestApp)) func(t testing.TB) *t
 	}
 }
 
-// Save writes r as the given user (nil: as the server) through the same
-// model events as the REST API.
+// Save writes r as the given user (nil: as the server, actor.Server)
+// through the same model events as the REST API.
 func Save(app core.App, as *core.Record, r *core.Record) error {
 	return flow.Save(app, as, r)
 }
