@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
@@ -14,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pocketbase/pocketbase/apis"
-	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"rapport/internal/sync"
@@ -44,25 +41,7 @@ func newEnv(t testing.TB) *env {
 // serve starts a real HTTP server over app, whose hooks are registered.
 func serve(t testing.TB, app *tests.TestApp, o *testkit.Org) *env {
 	t.Helper()
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var srv *httptest.Server
-	se := &core.ServeEvent{App: app, Router: router}
-	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		if err != nil {
-			return err
-		}
-		srv = httptest.NewServer(mux)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return &env{t: t, app: app, o: o, url: srv.URL}
+	return &env{t: t, app: app, o: o, url: testkit.Serve(t, app).URL}
 }
 
 // client is a sync client of user name with a deterministic clientId.

@@ -9,7 +9,6 @@ package webtest
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,26 +119,9 @@ func serve(t *testing.T) Fixture {
 // listen serves app over a real HTTP listener on 127.0.0.1, with main.go's
 // static route for pb_public.
 func listen(t *testing.T, app *tests.TestApp, public string) string {
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var srv *httptest.Server
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/{path...}", apis.Static(os.DirFS(public), false))
 		return se.Next()
 	})
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		if err != nil {
-			return err
-		}
-		srv = httptest.NewServer(mux)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return testkit.Serve(t, app).URL
 }
