@@ -1,11 +1,13 @@
 package hooks
 
 import (
+	"errors"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"rapport/internal/actor"
 	"rapport/internal/org"
 	"rapport/internal/violation"
 )
@@ -114,9 +116,30 @@ func complaintTransition(c *core.Record, from, to string) error {
 // deriveComplaintOwner gives the complaint its customer's owner and team.
 func deriveComplaintOwner(e *core.RecordEvent) error {
 	customer, err := findCustomer(e.App, e.Record.GetString("customer"))
+	if err == nil {
+		err = mayLogFor(e.App, actor.Client(e.Record), customer)
+	}
 	if err != nil {
-		return violation.New("customer", "validation_missing_rel_records", "The customer does not exist.")
+		return violation.New("customer", "validation_missing_rel_records", "The customer does not exist or is not one you may see.")
 	}
 	e.Record.Set("owner", customer.Owner)
 	return deriveTeam(e, "owner")
+}
+
+// mayLogFor refuses a complaint about a customer a (nil: the server) may
+// not see: as for a relation to a record out of sight, the customer is as
+// good as missing. The check is here, with a code, rather than in the
+// create rule, whose refusal PocketBase answers with no code at all.
+func mayLogFor(app core.App, a *actor.Actor, customer customerRef) error {
+	if a == nil || a.Privileged() || a.Role() == "finance" || a.UserID() == customer.Owner {
+		return nil
+	}
+	c, err := app.FindRecordById("customers", customer.Id)
+	if err != nil {
+		return err
+	}
+	if sees, err := viewsTeam(app, c.GetString("team"), a.UserID()); err != nil || !sees {
+		return errors.Join(err, errors.New("out of sight"))
+	}
+	return nil
 }

@@ -24,8 +24,14 @@ func TestComplaintLifecycle(t *testing.T) {
 	c := testkit.NewClient(t, o)
 	acme := o.Customers["rita"].Id
 
-	if res := c.Do("ed", "POST", complaintsURL, map[string]any{"customer": acme, "summary": "late delivery"}); res.Status == 200 {
-		t.Errorf("ed (another team) logged a complaint on Acme: %s", res.Body)
+	// a customer out of sight is as good as missing, with a code to show
+	for _, who := range []string{"ed", "rob"} {
+		if res := c.Do(who, "POST", complaintsURL, map[string]any{"customer": acme, "summary": "late delivery"}); res.Status != 400 || res.Code("customer") != "validation_missing_rel_records" {
+			t.Errorf("%s logged a complaint on Acme, out of their sight: %d %s", who, res.Status, res.Body)
+		}
+	}
+	if res := c.Do("rita", "POST", complaintsURL, map[string]any{"summary": "no customer"}); res.Status != 400 || res.Code("customer") == "" {
+		t.Errorf("a complaint without a customer: %d %s", res.Status, res.Body)
 	}
 	if res := c.Do("rita", "POST", complaintsURL, map[string]any{"customer": acme, "summary": "x", "breached": true}); res.Code("breached") != "read_only" {
 		t.Errorf("breached sent by a rep: %d %s", res.Status, res.Body)
