@@ -245,6 +245,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 		}
 		err := app.DB().Select("id", "incurred_on", "rep").From("expenses").
 			Where(dbx.HashExp{"receipt_sha256": sha}).
+			AndWhere(dbx.NewExp("receipt_sha256 != ''")). // the condition of idx_expenses_receipt: without it SQLite scans
 			AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
 			AndWhere(dbx.Not(dbx.HashExp{"id": x.Id})).Limit(1).All(&other)
 		if err != nil {

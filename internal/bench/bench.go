@@ -1,5 +1,5 @@
 // Package bench is `rapport bench`: it measures the performance targets of
-// shared/spec/quality.md (P1–P5) against stock PocketBase doing the same kind
+// shared/spec/quality.md (P1–P8) against stock PocketBase doing the same kind
 // of work in the same run, on servers it starts itself on loopback ports and
 // temporary data directories, and prints one table.
 package bench
@@ -45,6 +45,8 @@ type Sizes struct {
 	Commits    int `json:"commits"`    // commits whose pokes are timed
 
 	ReportExpenses int `json:"reportExpenses"` // expenses under the spend report (P7)
+
+	Installs int `json:"installs"` // app installs in the end-of-day sync storm (P8)
 }
 
 // Full are the sizes of quality.md.
@@ -55,6 +57,7 @@ var Full = Sizes{Name: "full",
 	BigVisible: 5000, InitialRuns: 5,
 	SSEClients: 5000, Commits: 40,
 	ReportExpenses: 1_000_000,
+	Installs:       1000,
 }
 
 // Quick fits a run in about a minute.
@@ -65,10 +68,11 @@ var Quick = Sizes{Name: "quick",
 	BigVisible: 5000, InitialRuns: 2,
 	SSEClients: 500, Commits: 10,
 	ReportExpenses: 1_000_000, // P7's point is a million
+	Installs:       100,
 }
 
 // Scenarios lists every scenario id in table order.
-var Scenarios = []string{"P1", "P2", "P3", "P4", "P5", "P6", "P7"}
+var Scenarios = []string{"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"}
 
 // Config is one bench run.
 type Config struct {
@@ -146,7 +150,7 @@ func Run(cfg Config) (*Report, error) {
 	for _, s := range []struct {
 		id  string
 		run func() error
-	}{{"P4", r.initialSync}, {"P3", r.incrementalPull}, {"P1", r.push}, {"P2", r.restCreate}, {"P5", r.poke}, {"P6", r.scheduleJob}, {"P7", r.reportSpend}} {
+	}{{"P4", r.initialSync}, {"P3", r.incrementalPull}, {"P1", r.push}, {"P2", r.restCreate}, {"P5", r.poke}, {"P6", r.scheduleJob}, {"P7", r.reportSpend}, {"P8", r.syncStorm}} {
 		if !only(s.id) {
 			continue
 		}

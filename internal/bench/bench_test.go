@@ -23,6 +23,7 @@ var tiny = Sizes{Name: "tiny",
 	BigVisible: 100, InitialRuns: 1,
 	SSEClients: 20, Commits: 2,
 	ReportExpenses: 2000,
+	Installs:       10,
 }
 
 // The harness runs end to end and every row has both sides measured. No
@@ -32,7 +33,7 @@ func TestQuickHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"P1": 1, "P2": 1, "P3": 2, "P4": 1, "P5": 2, "P6": 1, "P7": 1}
+	want := map[string]int{"P1": 1, "P2": 1, "P3": 2, "P4": 1, "P5": 2, "P6": 1, "P7": 1, "P8": 1}
 	got := map[string]int{}
 	for _, row := range rep.Rows {
 		got[row.ID]++

@@ -19,7 +19,7 @@ func Command() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure the performance targets (P1–P5) against stock PocketBase, side by side",
+		Short: "Measure the performance targets (P1–P8) against stock PocketBase, side by side",
 		Long: `Starts its own servers on temporary data directories and loopback ports,
 generates an organisation, runs each scenario with bounded request counts and
 durations, and prints one table. Exits non-zero only on errors, not on a
