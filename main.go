@@ -4,6 +4,7 @@ package main
 
 import (
 	"log"
+	"mime"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -75,6 +76,9 @@ func main() {
 	app.RootCmd.AddCommand(exitOnError(sync.Command(app)))
 	app.RootCmd.AddCommand(exitOnError(links.Command(app)))
 
+	// The sync library's TypeScript declarations are text (the system's
+	// MIME table may call .ts a Qt translation file).
+	_ = mime.AddExtensionType(".ts", "text/plain; charset=utf-8")
 	// Static web from pb_public/ (relative to where the server runs).
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if !se.Router.HasRoute(http.MethodGet, "/{path...}") {

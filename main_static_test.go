@@ -53,7 +53,7 @@ func TestServesClients(t *testing.T) {
 		"/app/sw.js":             {"javascript", "caches"},
 		"/app/manifest.json":     {"json", `"start_url": "/app/"`},
 		"/sdk/rapport-sync.js":   {"javascript", "export class Rapport"},
-		"/sdk/rapport-sync.d.ts": {"", "export declare class Rapport"},
+		"/sdk/rapport-sync.d.ts": {"text/plain", "export declare class Rapport"},
 		"/console/":              {"text/html", `<script type="module" src="console.js">`},
 		"/console/console.js":    {"javascript", "/api/reports/"},
 	} {

@@ -22,7 +22,12 @@ func Forbidden(field, code, format string, args ...any) *router.ApiError {
 }
 
 func build(status int, field, code, msg string) *router.ApiError {
-	return router.NewApiError(status, msg, validation.Errors{field: validation.NewError(code, msg)})
+	err := router.NewApiError(status, msg, validation.Errors{field: validation.NewError(code, msg)})
+	// PocketBase capitalises a message's first letter: "Incurred_on …",
+	// "Chao.yang@…". Ours are written as sentences already, field names
+	// and addresses as they are.
+	err.Message = msg
+	return err
 }
 
 // Code returns the rule code of err's first field, or "".
