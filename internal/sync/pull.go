@@ -186,7 +186,7 @@ func snapshotPage(e *core.RequestEvent, c cursor, limit int) ([]Change, cursor, 
 			return nil, c, false, err
 		}
 		n := limit - len(changes)
-		records, err := visibleRecords(e, coll, coll.ListRule, dbx.NewExp("[["+coll.Name+".id]] > {:after}", dbx.Params{"after": c.After}), n)
+		records, err := snapshotRecords(e, coll, c.After, n)
 		if err != nil {
 			return nil, c, false, err
 		}
