@@ -61,26 +61,12 @@ func TestBackupRestoresEveryRecord(t *testing.T) {
 // reading the status notices (PocketBase ignores a command's error). The
 // test runs main in a child process of the test binary.
 func TestAuditVerifyExitStatus(t *testing.T) {
-	if dir := os.Getenv("RAPPORT_TEST_MAIN_DIR"); dir != "" {
-		os.Args = []string{"rapport", "audit", "verify", "--dir", dir}
-		main()
+	if runAsMain() {
 		return
 	}
 	app := testkit.NewApp(t)
 	testkit.NewOrg(t, app)
-	verify := func() (int, string) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestAuditVerifyExitStatus$")
-		cmd.Env = append(os.Environ(), "RAPPORT_TEST_MAIN_DIR="+app.DataDir())
-		out, err := cmd.CombinedOutput()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return exit.ExitCode(), string(out)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
-	}
+	verify := func() (int, string) { return mainInChild(t, "audit", "verify", "--dir", app.DataDir()) }
 	if status, out := verify(); status != 0 || !strings.Contains(out, "audit chain OK") {
 		t.Fatalf("an intact chain: exit %d\n%s", status, out)
 	}
@@ -90,4 +76,39 @@ func TestAuditVerifyExitStatus(t *testing.T) {
 	if status, out := verify(); status != 1 || !strings.Contains(out, "broken at seq 3") {
 		t.Fatalf("an entry deleted: exit %d\n%s", status, out)
 	}
+}
+
+// mainArgsEnv carries, to a child process of the test binary, the command
+// line its main runs with (separated by the unit separator, U+001F).
+const mainArgsEnv = "RAPPORT_TEST_MAIN_ARGS"
+
+// runAsMain runs main with the command line the parent test passed, when
+// this process is such a child; the test then returns at once.
+func runAsMain() bool {
+	args := os.Getenv(mainArgsEnv)
+	if args == "" {
+		return false
+	}
+	os.Args = append([]string{"rapport"}, strings.Split(args, "\x1f")...)
+	main()
+	return true
+}
+
+// mainInChild runs `rapport args…` as a child process of the test binary
+// (the calling test, which must start with runAsMain) and returns its exit
+// status and output: PocketBase ignores a command's error, so only a real
+// process shows the status a cron job or CI reads.
+func mainInChild(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$")
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(args, "\x1f"))
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
 }

@@ -124,7 +124,7 @@ func TestParallelSubmitsAgainstStopBudget(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
 	plan := mkPlan(t, o, "rita", "approved", 10_000)
-	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
 	for round, category := range []string{"meal", "gift", "travel", "transport", "event", "entertainment"} {
 		b := o.Budget(t, "org", "stop", 1000, map[string]any{"category": category})
 		drafts := []*core.Record{

@@ -44,7 +44,7 @@ func TestCheckinGeofence(t *testing.T) {
 		t.Run(tc.mode+" "+tc.name, func(t *testing.T) {
 			app := testkit.NewApp(t)
 			o := testkit.NewOrg(t, app)
-			setOrg(t, o, map[string]any{"geofence_mode": tc.mode, "geofence_radius_m": 500})
+			o.SetOrg(t, map[string]any{"geofence_mode": tc.mode, "geofence_radius_m": 500})
 			acme := o.Reload(t, o.Customers["rita"])
 			acme.Set("location", types.GeoPoint{Lon: squareLon, Lat: squareLat})
 			if err := testkit.Save(app, nil, acme); err != nil {
@@ -186,7 +186,7 @@ func TestVisitFiguresAndFirstLocation(t *testing.T) {
 func TestOffsiteFlag(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
-	setOrg(t, o, map[string]any{"geofence_mode": "flag", "geofence_radius_m": 500})
+	o.SetOrg(t, map[string]any{"geofence_mode": "flag", "geofence_radius_m": 500})
 	acme := o.Reload(t, o.Customers["rita"])
 	acme.Set("location", types.GeoPoint{Lon: squareLon, Lat: squareLat})
 	if err := testkit.Save(app, nil, acme); err != nil {

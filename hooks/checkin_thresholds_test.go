@@ -67,7 +67,7 @@ func checkinAt(t *testing.T, radius int, lat, accuracy float64) (testkit.Respons
 	t.Helper()
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
-	setOrg(t, o, map[string]any{"geofence_mode": "block", "geofence_radius_m": radius})
+	o.SetOrg(t, map[string]any{"geofence_mode": "block", "geofence_radius_m": radius})
 	acme := o.Reload(t, o.Customers["rita"])
 	acme.Set("location", types.GeoPoint{Lon: fenceLon, Lat: 0})
 	if err := testkit.Save(app, nil, acme); err != nil {

@@ -70,7 +70,7 @@ func draftOf(planYuan, amount int64, extra ...map[string]any) func(t testing.TB,
 
 // withOrg sets org_settings values before the case.
 func withOrg(values map[string]any) func(t testing.TB, o *testkit.Org) {
-	return func(t testing.TB, o *testkit.Org) { setOrg(t, o, values) }
+	return func(t testing.TB, o *testkit.Org) { o.SetOrg(t, values) }
 }
 
 // noReceiptRule lifts receipt_required_over out of the way of a rule
@@ -138,7 +138,7 @@ func TestExpenseInFutureAtFutureToleranceHours(t *testing.T) {
 			// Computed right before the request, so that the gap cannot
 			// cross a whole hour in between (but for a few milliseconds).
 			day, limit := tomorrowIn()
-			setOrg(t, o, map[string]any{"future_tolerance_hours": limit + step})
+			o.SetOrg(t, map[string]any{"future_tolerance_hours": limit + step})
 			draftOf(1000, 100, map[string]any{"incurred_on": day})(t, o)
 		}}
 		if step < 0 {
@@ -225,7 +225,7 @@ func TestAutoApprovalAtAutoApproveUnder(t *testing.T) {
 	atLimit(t, "auto_approve_under", func(step int) testkit.Case {
 		c := testkit.Case{Setup: then(draftOf(1000, limit+int64(step)), func(t testing.TB, o *testkit.Org) {
 			visitDone(t, o, "rita", testkit.Day(0))
-			setOrg(t, o, map[string]any{"auto_approve_under": limit})
+			o.SetOrg(t, map[string]any{"auto_approve_under": limit})
 		})}
 		if step > 0 {
 			return accepted(c)
@@ -263,7 +263,7 @@ func TestApprovalLimitFinalityAtTheLimit(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
 	c := testkit.NewClient(t, o)
-	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
 	limit := int64(o.Users["mia"].GetInt("approval_limit"))
 	for _, step := range steps {
 		amount := limit + int64(step)

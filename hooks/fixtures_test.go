@@ -53,21 +53,6 @@ func visitDone(t testing.TB, o *testkit.Org, owner, day string) {
 	testkit.MustCreate(t, o.App, nil, "visits", map[string]any{"customer": o.Customers[owner].Id, "status": "done", "due_date": day})
 }
 
-// setOrg changes org_settings as the server.
-func setOrg(t testing.TB, o *testkit.Org, values map[string]any) {
-	t.Helper()
-	s, err := o.App.FindFirstRecordByFilter("org_settings", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range values {
-		s.Set(k, v)
-	}
-	if err := testkit.Save(o.App, nil, s); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // reload is the current state of collection/id.
 func reload(t testing.TB, app core.App, collection, id string) *core.Record {
 	t.Helper()

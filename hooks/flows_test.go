@@ -29,7 +29,7 @@ func TestPlanGrace(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
 	c := testkit.NewClient(t, o)
-	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(10_000), "plan_grace_days": 10})
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(10_000), "plan_grace_days": 10})
 	plan := mkPlan(t, o, "rita", "approved", 1000, map[string]any{"period_start": testkit.Day(-30), "period_end": testkit.Day(-1)})
 	lastDay := mkExpense(t, o, plan, 100, map[string]any{"incurred_on": testkit.Day(-1)})
 	afterEnd := mkExpense(t, o, plan, 100, map[string]any{"incurred_on": testkit.Day(0)})
@@ -78,7 +78,7 @@ func TestLateSubmissionDays(t *testing.T) {
 	if flagged(7) || !flagged(8) {
 		t.Errorf("by default an expense is late after 7 days")
 	}
-	setOrg(t, o, map[string]any{"late_submission_days": 2})
+	o.SetOrg(t, map[string]any{"late_submission_days": 2})
 	if flagged(2) || !flagged(3) {
 		t.Errorf("with late_submission_days 2, an expense is late after 2 days")
 	}
@@ -99,7 +99,7 @@ func TestBackupsRunAtNightInOrgTime(t *testing.T) {
 		t.Errorf("backups at %q, want 0 19 * * * (03:00 in Shanghai)", got)
 	}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	setOrg(t, o, map[string]any{"timezone": "Europe/Berlin"})
+	o.SetOrg(t, map[string]any{"timezone": "Europe/Berlin"})
 	if got, want := app.Settings().Backups.Cron, org.DailyCron(berlin, 3, time.Now()); got != want {
 		t.Errorf("after the org moved to Berlin, backups at %q, want %q", got, want)
 	}
@@ -108,7 +108,7 @@ func TestBackupsRunAtNightInOrgTime(t *testing.T) {
 	if err := app.Save(own); err != nil {
 		t.Fatal(err)
 	}
-	setOrg(t, o, map[string]any{"timezone": "Asia/Shanghai"})
+	o.SetOrg(t, map[string]any{"timezone": "Asia/Shanghai"})
 	if got := app.Settings().Backups.Cron; got != "30 1 * * *" {
 		t.Errorf("an admin's own schedule became %q", got)
 	}
@@ -193,7 +193,7 @@ func TestDecidersKeepSight(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
 	c := testkit.NewClient(t, o)
-	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
 	plan := mkPlan(t, o, "rita", "submitted", 2000)
 	x := mkExpense(t, o, mkPlan(t, o, "rita", "approved", 5000), 2000, map[string]any{"status": "submitted"})
 	for _, target := range []map[string]any{{"plan": plan.Id}, {"expense": x.Id}} {
@@ -353,7 +353,7 @@ func TestSeededDefaultsAreAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setOrg(t, o, map[string]any{"care_lead_days": 5}) // an edit is audited as it is made
+	o.SetOrg(t, map[string]any{"care_lead_days": 5}) // an edit is audited as it is made
 	if err := audit.Explain(app, reload(t, app, "org_settings", settings.Id)); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func BenchmarkWrites(b *testing.B) {
 	plan := mkPlan(b, o, "rita", "approved", 100_000_000)
 	o.Budget(b, "org", "warn", 100_000_000)
 	o.Budget(b, "team", "warn", 100_000_000, map[string]any{"team": o.Teams["sales"].Id})
-	setOrg(b, o, map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
+	o.SetOrg(b, map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
 	expenses, _ := app.FindCollectionByNameOrId("expenses")
 
 	plain := core.NewBaseCollection("plain")
@@ -80,7 +80,7 @@ func BenchmarkSubmitAtScale(b *testing.B) {
 			other := mkPlan(b, o, "rob", "approved", 100_000_000)
 			o.Budget(b, "org", "warn", 100_000_000)
 			o.Budget(b, "team", "warn", 100_000_000, map[string]any{"team": o.Teams["sales"].Id})
-			setOrg(b, o, map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
+			o.SetOrg(b, map[string]any{"receipt_required_over": testkit.Yuan(1_000_000)})
 			_, err := app.DB().NewQuery(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {:n})
 				INSERT INTO expenses (id, plan, customer, rep, team, category, amount, currency, incurred_on, status, description)
 				SELECT printf('seed%011d', i), {:plan}, {:customer}, {:rep}, {:team}, 'other', 1000, 'CNY', {:day}, 'submitted', 'seeded' FROM n`).

@@ -81,7 +81,7 @@ func TestExpenseRules(t *testing.T) {
 		}
 	}
 	org := func(values map[string]any) func(t testing.TB, o *testkit.Org) {
-		return func(t testing.TB, o *testkit.Org) { setOrg(t, o, values) }
+		return func(t testing.TB, o *testkit.Org) { o.SetOrg(t, values) }
 	}
 	budget := func(scope, mode string, amountYuan int64) func(t testing.TB, o *testkit.Org) {
 		return func(t testing.TB, o *testkit.Org) {
@@ -115,7 +115,7 @@ func TestExpenseRules(t *testing.T) {
 		{Name: "today is not in the future", Setup: draftFor(1000, 100, map[string]any{"incurred_on": testkit.Day(0)}),
 			Status: 200},
 		{Name: "currency_mismatch after the org currency changed", Setup: then(draftFor(1000, 100), func(t testing.TB, o *testkit.Org) {
-			setOrg(t, o, map[string]any{"currency": "USD"})
+			o.SetOrg(t, map[string]any{"currency": "USD"})
 		}), Status: 400, Contains: []string{`"currency":{"code":"currency_mismatch"`, "recorded in USD; this one is in CNY"}},
 		{Name: "receipt_required", Setup: draftFor(1000, 300),
 			Status: 400, Contains: []string{`"receipt":{"code":"receipt_required"`, "200.00 CNY", "300.00 CNY"}},
@@ -420,7 +420,7 @@ func TestCurrencyIsCheckedWhenWritten(t *testing.T) {
 		t.Errorf("draft changed to EUR: %d %s", res.Status, res.Body)
 	}
 	// an expense written before the org changed currency still takes other edits
-	setOrg(t, o, map[string]any{"currency": "USD"})
+	o.SetOrg(t, map[string]any{"currency": "USD"})
 	if res := c.Do("rita", "PATCH", url, `{"description":"lunch"}`); res.Status != 200 {
 		t.Errorf("edit of a CNY draft after the switch to USD: %d %s", res.Status, res.Body)
 	}

@@ -20,7 +20,7 @@ func TestTeamMoveKeepsExpensesCharged(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
 	c := testkit.NewClient(t, o)
-	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
 	visitDone(t, o, "rita", testkit.Day(0))
 	plan := mkPlan(t, o, "rita", "approved", 5000)
 	field := o.Budget(t, "team", "stop", 1000, map[string]any{"name": "field", "team": o.Teams["field"].Id})

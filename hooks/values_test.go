@@ -570,7 +570,7 @@ func TestStoredLimitsAreReadPerCategory(t *testing.T) {
 	app := testkit.NewApp(t)
 	o := testkit.NewOrg(t, app)
 	c := testkit.NewClient(t, o)
-	setOrg(t, o, map[string]any{"receipt_required_over": testkit.Yuan(100_000)})
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(100_000)})
 	if _, err := app.DB().Update("tier_policies", dbx.Params{"category_limits": `{"meal":"1000","gift":50000}`}, dbx.HashExp{"tier": "B"}).Execute(); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func newWorld(t *testing.T) *world {
 	app := testkit.NewApp(t)
 	report.Register(app)
 	o := testkit.NewOrg(t, app)
-	setOrg(t, app, map[string]any{"max_age_days": 120, "plan_on_exceed": "warn", "late_submission_days": 365})
+	o.SetOrg(t, map[string]any{"max_age_days": 120, "plan_on_exceed": "warn", "late_submission_days": 365})
 	rng := rand.New(rand.NewPCG(19, 7))
 	categories := []string{"meal", "gift", "travel", "transport", "event", "entertainment", "other"}
 	statuses := []string{"draft", "submitted", "approved", "paid", "rejected"}
@@ -124,20 +124,6 @@ func newWorld(t *testing.T) *world {
 	o.Budget(t, "team", "warn", 500, map[string]any{"team": o.Teams["field"].Id, "warn_at_percent": 10})
 	o.Budget(t, "rep", "warn", 100, map[string]any{"rep": o.Users["ed"].Id})
 	return &world{Org: o, client: testkit.NewClient(t, o), from: testkit.Day(-45), to: testkit.Day(0)}
-}
-
-func setOrg(t testing.TB, app core.App, values map[string]any) {
-	t.Helper()
-	s, err := app.FindFirstRecordByFilter("org_settings", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range values {
-		s.Set(k, v)
-	}
-	if err := testkit.Save(app, nil, s); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // records lists every record of collection that as sees through the

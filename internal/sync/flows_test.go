@@ -12,14 +12,7 @@ import (
 func TestDecidersKeepSightOnPull(t *testing.T) {
 	e := newEnv(t)
 	o := e.o
-	settings, err := o.App.FindFirstRecordByFilter("org_settings", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings.Set("receipt_required_over", testkit.Yuan(10_000))
-	if err := testkit.Save(o.App, nil, settings); err != nil {
-		t.Fatal(err)
-	}
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
 	plan := testkit.MustCreate(t, o.App, nil, "plans", map[string]any{"customer": o.Customers["rita"].Id, "title": "Care",
 		"period_start": testkit.Day(-10), "period_end": testkit.Day(10), "budget": testkit.Yuan(5000), "status": "approved"})
 	x := testkit.MustCreate(t, o.App, nil, "expenses", map[string]any{"plan": plan.Id, "category": "other",

@@ -14,14 +14,7 @@ import (
 func TestSnapshotEqualsRESTForEveryone(t *testing.T) {
 	e := newEnv(t)
 	o := e.o
-	settings, err := o.App.FindFirstRecordByFilter("org_settings", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings.Set("receipt_required_over", testkit.Yuan(10_000))
-	if err := testkit.Save(o.App, nil, settings); err != nil {
-		t.Fatal(err)
-	}
+	o.SetOrg(t, map[string]any{"receipt_required_over": testkit.Yuan(10_000)})
 	var ritas string
 	for _, rep := range []string{"rita", "rob", "ed"} {
 		plan := testkit.MustCreate(t, o.App, nil, "plans", map[string]any{"customer": o.Customers[rep].Id, "title": "Care " + rep,

@@ -128,3 +128,18 @@ func (o *Org) Budget(t testing.TB, scope, onExceed string, amountYuan int64, ext
 	}
 	return MustCreate(t, o.App, nil, "budgets", data)
 }
+
+// SetOrg changes org_settings as the server (an admin's dashboard edit).
+func (o *Org) SetOrg(t testing.TB, values map[string]any) {
+	t.Helper()
+	s, err := o.App.FindFirstRecordByFilter("org_settings", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range values {
+		s.Set(k, v)
+	}
+	if err := Save(o.App, nil, s); err != nil {
+		t.Fatal(err)
+	}
+}
