@@ -313,6 +313,25 @@ function notFound() {
 
 // ------------------------------------------------------------ routing
 
+// What the rep typed or picked and has not saved yet, by control id. A
+// re-render (a pull landing, a language switch) puts it back, so a sync never
+// erases a half-filled form; saving or leaving the screen forgets it.
+let drafts = {};
+const keep = (e) => {
+  const el = e.target;
+  if (el.id && el.type !== 'file') drafts[el.id] = el.type === 'checkbox' ? el.checked : el.value;
+};
+main.addEventListener('input', keep);
+main.addEventListener('change', keep);
+main.addEventListener('submit', () => { drafts = {}; }, true);
+function restoreDrafts() {
+  for (const [id, value] of Object.entries(drafts)) {
+    const el = document.getElementById(id);
+    if (!el || !main.contains(el)) continue;
+    if (el.type === 'checkbox') el.checked = value; else el.value = value;
+  }
+}
+
 let queued = false;
 function render() {
   if (queued) return;
@@ -327,10 +346,11 @@ function render() {
     chrome();
     $('#title').textContent = screen === 'signin' ? 'Rapport' : t(screen);
     screens[screen](...args);
+    restoreDrafts();
   });
 }
 let forced = false;
-window.addEventListener('hashchange', () => { forced = true; render(); main.focus(); });
+window.addEventListener('hashchange', () => { forced = true; drafts = {}; render(); main.focus(); });
 r.on('change', render);
 r.on('status', () => chrome());
 render();

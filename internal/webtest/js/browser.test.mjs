@@ -257,6 +257,14 @@ test('a rep logs a complaint offline and answers it; the server holds it answere
   await page.getByLabel('Severity').selectOption('high');
   await page.getByLabel('Summary').fill('Delivery two days late');
   await page.getByLabel('Details').fill('The customer called the front desk.');
+  // a re-render while the form is half done (here a language switch; in the
+  // field a pull landing) keeps what the rep picked and typed
+  await page.locator('#lang').click();
+  await page.getByRole('heading', { name: '登记投诉' }).waitFor();
+  assert.equal(await page.locator('#severity').inputValue(), 'high');
+  await page.locator('#lang').click();
+  await page.getByRole('heading', { name: 'Log a complaint' }).waitFor();
+  assert.equal(await page.getByLabel('Summary').inputValue(), 'Delivery two days late');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByLabel('First response').fill('Called back, new date agreed');
   await shot(page, 'app-complaint-offline');
