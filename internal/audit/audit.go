@@ -23,6 +23,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 	"github.com/spf13/cobra"
+
+	"rapport/internal/txstate"
 )
 
 // Entry is one audited write.
@@ -106,7 +108,7 @@ func Append(app core.App, e Entry) error {
 	if changes, err = canonical(changes); err != nil {
 		return err
 	}
-	last, err := newest(app)
+	last, err := head(app)
 	if err != nil {
 		return err
 	}
@@ -125,8 +127,31 @@ func Append(app core.App, e Entry) error {
 		"collection": r.Collection, "record_id": r.RecordID, "changes": r.Changes,
 		"prev_hash": r.PrevHash, "hash": r.Hash,
 	}).Execute()
-	return err
+	if err != nil {
+		return err
+	}
+	last.Seq, last.Hash = r.Seq, r.Hash
+	return nil
 }
+
+// head is the chain's last entry as app's transaction sees it: read once per
+// transaction, then advanced by each entry it appends. No other writer can
+// append meanwhile: SQLite lets one transaction write at a time, and one
+// whose first read predates another's commit cannot write at all. Outside a
+// transaction it is read every time.
+func head(app core.App) (*row, error) {
+	last, inTx := txstate.Of(app, headKey{}, func() *row { return &row{Seq: -1} })
+	if !inTx || last.Seq < 0 {
+		stored, err := newest(app)
+		if err != nil {
+			return nil, err
+		}
+		*last = stored
+	}
+	return last, nil
+}
+
+type headKey struct{}
 
 // newest is the last entry's seq and hash (zero when the log is empty).
 func newest(app core.App) (row, error) {

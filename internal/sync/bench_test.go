@@ -53,6 +53,7 @@ func BenchmarkPushExpenses(b *testing.B) {
 	e.o.Budget(b, "org", "warn", 100_000_000)
 	const batch = 10
 	next := 0
+	stmts := countStatements(e.app)
 	b.ResetTimer()
 	for i := 0; i < b.N; i += 2 * batch {
 		var muts []map[string]any
@@ -75,4 +76,6 @@ func BenchmarkPushExpenses(b *testing.B) {
 			}
 		}
 	}
+	b.StopTimer()
+	stmts.report(b, next)
 }

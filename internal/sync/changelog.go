@@ -7,6 +7,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/txstate"
 )
 
 // bindChangeLog hangs the change log on the record model events, after
@@ -60,6 +62,13 @@ func bindChangeLog(app core.App, p *poker) {
 // logRecord writes one change row per audience key. One single-row
 // statement per row: it is prepared once per connection (internal/dbconn),
 // and unlike a multi-row INSERT it needs no statement journal.
+//
+// A row the transaction already wrote is not written again: a pull reads
+// the record's current state, whichever of its rows brought it there, and
+// the transaction's rows become visible together at its commit. So a push
+// that creates then submits an expense, or re-saves one plan's sums for ten
+// expenses, leaves one row per (audience, record). A record leaving an
+// audience still gets that audience's row (its key is in k, above).
 func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 	if len(k) == 0 || !p.logReady(app) {
 		return nil
@@ -70,16 +79,35 @@ func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 	if len(rows) == 0 {
 		rows = keys{keyStaff}
 	}
+	logged, _ := txstate.Of(app, loggedKey{}, func() *logged { return &logged{} })
 	params := dbx.Params{"c": collection, "r": id, "t": time.Now().Unix()}
 	insert := app.DB().NewQuery("INSERT INTO _sync_changes (aud, coll, rid, at) VALUES ({:a}, {:c}, {:r}, {:t})")
 	for _, key := range rows {
+		row := [3]string{key, collection, id}
+		if logged.rows[row] {
+			continue
+		}
 		params["a"] = key
 		if _, err := insert.Bind(params).Execute(); err != nil {
 			return err
 		}
+		logged.add(row)
 	}
 	p.afterCommit(app, k)
 	return nil
+}
+
+// logged are the (audience, collection, record) change rows a transaction
+// has written (internal/txstate drops them when it ends).
+type logged struct{ rows map[[3]string]bool }
+
+type loggedKey struct{}
+
+func (l *logged) add(row [3]string) {
+	if l.rows == nil {
+		l.rows = map[[3]string]bool{}
+	}
+	l.rows[row] = true
 }
 
 // relogApprovals: an approval is visible through its plan's or expense's

@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"rapport/internal/txstate"
 )
 
 // Topic is the realtime topic clients subscribe to for pokes.
@@ -42,18 +44,32 @@ func (p *poker) logReady(app core.App) bool {
 }
 
 // afterCommit queues a poke for k once app's transaction has committed.
+// A transaction's keys are gathered and queued at once, after its commit.
 func (p *poker) afterCommit(app core.App, k keys) {
-	if tx := app.TxInfo(); tx != nil {
-		tx.OnComplete(func(txErr error) error {
+	pending, inTx := txstate.Of(app, pokesKey{}, func() *txPokes { return &txPokes{} })
+	if !inTx {
+		p.add(k)
+		return
+	}
+	pending.k.merge(k)
+	if !pending.queued {
+		pending.queued = true
+		app.TxInfo().OnComplete(func(txErr error) error {
 			if txErr == nil {
-				p.add(k)
+				p.add(pending.k)
 			}
 			return nil
 		})
-		return
 	}
-	p.add(k)
 }
+
+// txPokes are the keys a transaction's writes touched.
+type txPokes struct {
+	k      keys
+	queued bool
+}
+
+type pokesKey struct{}
 
 func (p *poker) add(k keys) {
 	p.mu.Lock()
