@@ -43,9 +43,15 @@ func (r Result) String() string {
 
 // save is the one way the job writes: as the server, through the record
 // events of app (a transaction of the job or of the write that caused it).
+// Every business rule, audit entry and change-log row hangs on those
+// events; PocketBase's field validation (and the value checks bound to it)
+// is skipped: it guards what a client sends, and the job writes only values
+// it built itself — statuses and kinds from its own constants, days it
+// formatted, the customer it has just read in the same transaction. The
+// validation was a fifth of a created visit's CPU (docs/benchmarks.md, P6).
 func save(app core.App, r *core.Record) error {
 	actor.AsServer(r)
-	return app.Save(r)
+	return app.SaveNoValidate(r)
 }
 
 // planner holds what one run reads once: settings and tiers.
