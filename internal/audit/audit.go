@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -98,6 +99,35 @@ func canonical(raw []byte) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// plain reports whether changes hold only values that encoding/json already
+// writes canonically — scalars, valid UTF-8 text, lists of text, dates;
+// the map's keys it sorts itself —, so that decoding and encoding again
+// (canonical) would give the same bytes. Raw JSON (a record's JSON fields)
+// keeps its own key order and spacing, and text that is not UTF-8 comes
+// back changed, so those go through canonical.
+func plain(changes map[string][2]any) bool {
+	for _, pair := range changes {
+		for _, v := range pair {
+			switch x := v.(type) {
+			case nil, bool, int, int64, float64, types.DateTime:
+			case string:
+				if !utf8.ValidString(x) {
+					return false
+				}
+			case []string:
+				for _, s := range x {
+					if !utf8.ValidString(s) {
+						return false
+					}
+				}
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Append writes e as the next entry of the chain through app (pass the
 // write's transaction).
 func Append(app core.App, e Entry) error {
@@ -105,8 +135,10 @@ func Append(app core.App, e Entry) error {
 	if err != nil {
 		return err
 	}
-	if changes, err = canonical(changes); err != nil {
-		return err
+	if !plain(e.Changes) {
+		if changes, err = canonical(changes); err != nil {
+			return err
+		}
 	}
 	last, err := head(app)
 	if err != nil {
