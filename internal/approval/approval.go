@@ -12,6 +12,8 @@ import (
 	"slices"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/txstate"
 )
 
 // ErrNoFinance means the chain ran out and no active finance user exists.
@@ -61,13 +63,18 @@ func (w *walker) user(id string) *core.Record { return w.find("users", id) }
 
 func (w *walker) team(id string) *core.Record { return w.find("teams", id) }
 
-// find loads a record once per walk (nil when missing).
+// find loads a record once per walk, and once per transaction until it
+// writes the collection (nil when missing). The records are shared: read
+// them only.
 func (w *walker) find(collection, id string) *core.Record {
 	key := collection + "/" + id
 	if r, ok := w.found[key]; ok {
 		return r
 	}
-	r, _ := w.app.FindRecordById(collection, id)
+	r, _ := txstate.Read(w.app, collection, "record/"+id, func() (*core.Record, error) {
+		r, _ := w.app.FindRecordById(collection, id)
+		return r, nil
+	})
 	w.found[key] = r
 	return r
 }

@@ -69,3 +69,86 @@ func Live() int {
 	defer mu.Unlock()
 	return len(byTx)
 }
+
+// Rows read inside a transaction are kept by Read for the rest of it, until
+// the transaction writes their table: a push of ten expenses reads its
+// rep's team, her manager and the customer's name once, not ten times.
+// Watch binds that invalidation to the record model events, which every
+// write of a record goes through; Read caches nothing for an app whose
+// events are not watched, nor outside a transaction. A table written with
+// plain SQL inside a transaction must not be read through Read.
+
+var watched = struct {
+	gosync.Mutex
+	dirs map[string]bool
+}{dirs: map[string]bool{}}
+
+// Watch enables Read's cache for app (one per data directory, like the org
+// cache) and binds its invalidation.
+func Watch(app core.App) {
+	watched.Lock()
+	watched.dirs[app.DataDir()] = true
+	watched.Unlock()
+	drop := func(e *core.ModelEvent) error {
+		table := e.Model.TableName()
+		dropReads(e.App, table)
+		err := e.Next()
+		// also after: a read made by the write's own hooks saw the old row
+		dropReads(e.App, table)
+		return err
+	}
+	app.OnModelCreateExecute().BindFunc(drop)
+	app.OnModelUpdateExecute().BindFunc(drop)
+	app.OnModelDeleteExecute().BindFunc(drop)
+}
+
+// reads are a transaction's cached reads: table → key → value.
+type reads map[string]map[string]any
+
+type readsKey struct{}
+
+// Read is load's value for key (what is read, and of which row) of table,
+// loaded once per transaction until the transaction writes table. What it
+// returns is shared: callers must not change it.
+func Read[T any](app core.App, table, key string, load func() (T, error)) (T, error) {
+	watched.Lock()
+	on := watched.dirs[app.DataDir()]
+	watched.Unlock()
+	if !on {
+		return load()
+	}
+	cache, inTx := Of(app, readsKey{}, func() *reads { return &reads{} })
+	if !inTx {
+		return load()
+	}
+	mu.Lock()
+	cached, found := (*cache)[table][key]
+	mu.Unlock()
+	if found {
+		return cached.(T), nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	mu.Lock()
+	if (*cache)[table] == nil {
+		(*cache)[table] = map[string]any{}
+	}
+	(*cache)[table][key] = v
+	mu.Unlock()
+	return v, nil
+}
+
+// dropReads forgets what app's transaction read of table.
+func dropReads(app core.App, table string) {
+	tx := app.TxInfo()
+	if tx == nil {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if cache, ok := byTx[tx][readsKey{}].(*reads); ok {
+		delete(*cache, table)
+	}
+}
