@@ -12,10 +12,14 @@ import (
 	"rapport/internal/testkit"
 )
 
-// call sends a JSON request as user name ("" for a guest) over HTTP.
+// call sends a JSON request as user name ("" for a guest) over HTTP; a
+// []byte body is sent as it is.
 func (e *env) call(t *testing.T, as, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	raw, _ := json.Marshal(body)
+	raw, ok := body.([]byte)
+	if !ok {
+		raw, _ = json.Marshal(body)
+	}
 	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	if as != "" {
@@ -71,6 +75,11 @@ func TestSurveyRoundTrip(t *testing.T) {
 	planned := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": acme.Id, "status": "scheduled", "due_date": testkit.Day(1)})
 	if status, res := e.call(t, "rita", "POST", "/api/visits/"+planned.Id+"/survey", map[string]any{"email": "li.wei@acme.example"}); status != 400 || code(res, "status") != "visit_not_done" {
 		t.Errorf("survey of a scheduled visit: %d %v", status, res)
+	}
+	for _, body := range []string{`{"email": `, `["li.wei@acme.example"]`, `{"email": 7}`} {
+		if status, res := e.call(t, "rita", "POST", path, []byte(body)); status != 400 || code(res, "email") != "invalid_type" {
+			t.Errorf("survey request %s: %d %v", body, status, res)
+		}
 	}
 	e.inbox.None(t, 0)
 
