@@ -13,6 +13,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/testkit"
 )
 
 // statements counts the SQL statements app runs on its write connection
@@ -63,4 +65,26 @@ func (s *statements) report(b *testing.B, ops int) {
 	for _, k := range shapes {
 		fmt.Printf("%7.2f  %s\n", float64(s.shapes[k])/float64(ops), k)
 	}
+}
+
+// BenchmarkRESTCreateExpense is P2's shape in process: a rep creates a
+// draft expense through the records API, with sync's change log on:
+// go test -run '^$' -bench RESTCreateExpense -benchtime 1000x ./internal/sync/
+func BenchmarkRESTCreateExpense(b *testing.B) {
+	e := newEnv(b)
+	plan := testkit.MustCreate(b, e.app, nil, "plans", map[string]any{"customer": e.o.Customers["rita"].Id, "title": "Care",
+		"methods": []string{"visit", "meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(30),
+		"budget": testkit.Yuan(100_000_000), "status": "approved"})
+	e.o.Budget(b, "org", "warn", 100_000_000)
+	stmts := countStatements(e.app)
+	b.ResetTimer()
+	for b.Loop() {
+		status, res := e.call("rita", "POST", "/api/collections/expenses/records", map[string]any{
+			"plan": plan.Id, "category": "other", "amount": 1, "incurred_on": testkit.Day(0), "description": "lunch"})
+		if status != 200 {
+			b.Fatal(res)
+		}
+	}
+	b.StopTimer()
+	stmts.report(b, b.N)
 }
