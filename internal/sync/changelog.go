@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/catalog"
+	"rapport/internal/narrow"
 	"rapport/internal/txstate"
 )
 
@@ -16,6 +17,14 @@ import (
 // the log rows commit (or roll back) together with the change, whatever the
 // write path.
 func bindChangeLog(app core.App, p *poker) {
+	// a narrow update (sums) moves no one's sight: r's audience now is
+	// everyone who must pull it
+	narrow.OnUpdated(app, func(tx core.App, r *core.Record) error {
+		if !isSynced(r.Collection().Name) {
+			return nil
+		}
+		return logRecord(tx, p, r.Collection().Name, r.Id, audience(tx, r))
+	})
 	app.OnRecordCreate(Collections...).BindFunc(func(e *core.RecordEvent) error {
 		if err := e.Next(); err != nil {
 			return err

@@ -80,14 +80,14 @@ func Live() int {
 
 var watched = struct {
 	gosync.Mutex
-	dirs map[string]bool
-}{dirs: map[string]bool{}}
+	dirs map[string]core.App // the app Watch was given, by data directory
+}{dirs: map[string]core.App{}}
 
 // Watch enables Read's cache for app (one per data directory, like the org
 // cache) and binds its invalidation.
 func Watch(app core.App) {
 	watched.Lock()
-	watched.dirs[app.DataDir()] = true
+	watched.dirs[app.DataDir()] = app
 	watched.Unlock()
 	drop := func(e *core.ModelEvent) error {
 		table := e.Model.TableName()
@@ -102,6 +102,15 @@ func Watch(app core.App) {
 	app.OnModelDeleteExecute().BindFunc(drop)
 }
 
+// Root is the app Watch was given for app's data directory (nil if none):
+// the one to run code with once app's transaction has ended, as PocketBase
+// runs its after-commit events with the app the transaction started from.
+func Root(app core.App) core.App {
+	watched.Lock()
+	defer watched.Unlock()
+	return watched.dirs[app.DataDir()]
+}
+
 // reads are a transaction's cached reads: table → key → value.
 type reads map[string]map[string]any
 
@@ -111,10 +120,7 @@ type readsKey struct{}
 // loaded once per transaction until the transaction writes table. What it
 // returns is shared: callers must not change it.
 func Read[T any](app core.App, table, key string, load func() (T, error)) (T, error) {
-	watched.Lock()
-	on := watched.dirs[app.DataDir()]
-	watched.Unlock()
-	if !on {
+	if Root(app) == nil {
 		return load()
 	}
 	cache, inTx := Of(app, readsKey{}, func() *reads { return &reads{} })
