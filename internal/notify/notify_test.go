@@ -1,11 +1,7 @@
 package notify_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	netmail "net/mail"
 	"strings"
 	"testing"
@@ -23,43 +19,13 @@ import (
 	"rapport/internal/testkit"
 )
 
-func setup(t *testing.T) (*tests.TestApp, *testkit.Org, *client) {
+func setup(t *testing.T) (*tests.TestApp, *testkit.Org, *testkit.Client) {
 	t.Helper()
 	app := testkit.NewApp(t)
 	sync.Register(app)
 	notify.Register(app)
 	o := testkit.NewOrg(t, app)
-	return app, o, &client{t: t, o: o, url: testkit.Serve(t, app).URL}
-}
-
-// client calls the API over real HTTP (the sync push reads its body twice,
-// which an in-process recorder does not allow).
-type client struct {
-	t   *testing.T
-	o   *testkit.Org
-	url string
-}
-
-// Do sends a JSON request as user as ("" for a guest).
-func (c *client) Do(as, method, path string, body any) testkit.Response {
-	c.t.Helper()
-	var r io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		r = bytes.NewReader(raw)
-	}
-	req, _ := http.NewRequest(method, c.url+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	if as != "" {
-		req.Header.Set("Authorization", c.o.Token(c.t, as))
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return testkit.Response{Status: res.StatusCode, Body: b}
+	return app, o, testkit.ServeClient(t, o)
 }
 
 // A notice reaches only its user: Rita lists and marks hers, Rob sees none
