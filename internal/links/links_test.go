@@ -24,6 +24,7 @@ import (
 type env struct {
 	o     *testkit.Org
 	inbox *mailtest.Inbox
+	rest  *testkit.Client // over the server
 	url   string
 }
 
@@ -34,8 +35,8 @@ func setup(t *testing.T) *env {
 	links.Register(app)
 	o := testkit.NewOrg(t, app)
 	inbox := mailtest.Start(t, app)
-	srv := testkit.Serve(t, app)
-	return &env{o: o, inbox: inbox, url: srv.URL}
+	rest := testkit.ServeClient(t, o)
+	return &env{o: o, inbox: inbox, rest: rest, url: rest.URL()}
 }
 
 // submitted seeds an approved plan of rita's (1,000 yuan) and submits an
@@ -340,13 +341,9 @@ func TestRotateSecret(t *testing.T) {
 	if _, err := links.Parse(app, token); err != nil {
 		t.Fatalf("refused rotation changed the secret: %v", err)
 	}
-	req, _ := http.NewRequest("POST", e.url+"/api/links/rotate-secret", nil)
-	req.Header.Set("Authorization", testkit.SuperuserToken(t, app))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("superuser rotates: %v %v", res, err)
+	if status, res := e.call(t, "superuser", "POST", "/api/links/rotate-secret", nil); status != 200 {
+		t.Fatalf("superuser rotates: %d %v", status, res)
 	}
-	res.Body.Close()
 	if _, err := links.Parse(app, token); err != links.ErrInvalid {
 		t.Fatalf("a link from before the API rotation: %v", err)
 	}

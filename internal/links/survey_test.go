@@ -1,8 +1,6 @@
 package links_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,23 +10,12 @@ import (
 	"rapport/internal/testkit"
 )
 
-// call sends a JSON request as user name ("" for a guest) over HTTP.
+// call sends a JSON request as user name ("" for a guest, or "superuser")
+// over HTTP.
 func (e *env) call(t *testing.T, as, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	if as != "" {
-		req.Header.Set("Authorization", e.o.Token(t, as))
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out := map[string]any{}
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	return res.StatusCode, out
+	res := e.rest.Do(as, method, path, body)
+	return res.Status, res.JSON()
 }
 
 func code(res map[string]any, field string) string {
