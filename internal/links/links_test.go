@@ -43,14 +43,7 @@ func setup(t *testing.T) *env {
 // expense of amount yuan on it as rita: it waits for mia.
 func (e *env) submitted(t *testing.T, amountYuan int64) (plan, expense *core.Record) {
 	t.Helper()
-	plan = testkit.MustCreate(t, e.o.App, nil, "plans", map[string]any{"customer": e.o.Customers["rita"].Id, "title": "Care for Acme",
-		"methods": []string{"meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(30), "budget": testkit.Yuan(1000), "status": "approved"})
-	x := testkit.MustCreate(t, e.o.App, nil, "expenses", map[string]any{"plan": plan.Id, "category": "other", "amount": testkit.Yuan(amountYuan),
-		"incurred_on": testkit.Day(0), "description": "client lunch"})
-	if err := flow.Expense(e.o.App, x, "submitted"); err != nil {
-		t.Fatal(err)
-	}
-	return plan, e.o.Reload(t, x)
+	return e.o.Submitted(t, 1000, amountYuan)
 }
 
 var linkPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+/l/[A-Za-z0-9_.-]+`)

@@ -12,7 +12,6 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
-	"rapport/internal/flow"
 	"rapport/internal/mail/mailtest"
 	"rapport/internal/notify"
 	"rapport/internal/sync"
@@ -104,13 +103,7 @@ func TestDecisionNotice(t *testing.T) {
 	if err := testkit.Save(app, nil, rita); err != nil {
 		t.Fatal(err)
 	}
-	plan := testkit.MustCreate(t, app, nil, "plans", map[string]any{"customer": o.Customers["rita"].Id, "title": "Care for Acme",
-		"methods": []string{"meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(30), "budget": testkit.Yuan(5000), "status": "approved"})
-	x := testkit.MustCreate(t, app, nil, "expenses", map[string]any{"plan": plan.Id, "category": "other", "amount": testkit.Yuan(150),
-		"incurred_on": testkit.Day(0), "description": "client lunch"})
-	if err := flow.Expense(app, x, "submitted"); err != nil {
-		t.Fatal(err)
-	}
+	_, x := o.Submitted(t, 5000, 150)
 
 	// rob may not decide: nothing is written, nothing is mailed
 	if r := c.Do("rob", "POST", "/api/collections/approvals/records", map[string]any{"expense": x.Id, "decision": "reject"}); r.Status < 400 {
