@@ -20,8 +20,8 @@ import (
 type Client struct {
 	t   testing.TB
 	org *Org
-	mux http.Handler // in-process, or
-	url string       // the loopback server's
+	mux http.Handler // in-process; without one, over HTTP
+	url string       // the server's base URL
 }
 
 // NewClient calls the router of o.App (Handler) in-process.
@@ -67,19 +67,24 @@ func (r Response) Code(field string) string {
 // expansion) or nil.
 func (c *Client) Do(as, method, url string, body any) Response {
 	c.t.Helper()
-	var reader io.Reader
+	return c.Send(as, method, url, "application/json", c.jsonBody(body))
+}
+
+// jsonBody is body as JSON (a string as is, after {placeholder} expansion;
+// nil is none).
+func (c *Client) jsonBody(body any) io.Reader {
+	c.t.Helper()
 	switch b := body.(type) {
 	case nil:
+		return nil
 	case string:
-		reader = strings.NewReader(c.org.Expand(b))
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		reader = bytes.NewReader(raw)
+		return strings.NewReader(c.org.Expand(b))
 	}
-	return c.Send(as, method, url, "application/json", reader)
+	raw, err := json.Marshal(body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return bytes.NewReader(raw)
 }
 
 // Upload sends a multipart form: fields plus one file per files key.
@@ -123,7 +128,7 @@ func (c *Client) SendToken(token, method, url, contentType string, body io.Reade
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
-	if c.url == "" {
+	if c.mux != nil {
 		rec := httptest.NewRecorder()
 		c.mux.ServeHTTP(rec, req)
 		return Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
