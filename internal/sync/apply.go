@@ -157,7 +157,7 @@ func applyMutation(tx core.App, info *core.RequestInfo, who *actor.Actor, m Muta
 			return nil, nil, err
 		}
 		fields := rebaseOnBase(r, data, m.Base)
-		return r, fields, update(tx, r, data)
+		return r, fields, saveRebased(tx, r, data)
 	case "delete": // its data is ignored
 		mi.Method = http.MethodDelete
 		r, err := clientwrite.Admit(coll, who, nil, false, func() (*core.Record, error) {
@@ -202,9 +202,9 @@ func values(m Mutation) map[string]any {
 	return data
 }
 
-// update saves what is left of data after the rebase; nothing when
-// nothing is.
-func update(tx core.App, r *core.Record, data map[string]any) error {
+// saveRebased saves what is left of an update's data after the rebase on
+// its base; nothing when nothing is.
+func saveRebased(tx core.App, r *core.Record, data map[string]any) error {
 	if len(data) == 0 {
 		return nil
 	}
