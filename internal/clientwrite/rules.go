@@ -24,18 +24,23 @@ import (
 // refusal. Only users write through such a path (no superuser bypass).
 
 // Find loads the record id of c that the caller (info) may change under
-// rule (c's update or delete rule), as the records API does: the record
-// first, so that info.Body holds data with its modifiers resolved against
-// it ("amount+": 100 is the new amount), then the rule through
-// PocketBase's own CanAccessRecord.
+// rule (c's update or delete rule), through PocketBase's rule machinery.
+// A rule that reads the request body gets it as the records API gives it,
+// with its modifiers resolved against the record ("amount+": 100 is the
+// new amount): the record first, then the rule (CanAccessRecord), as
+// PocketBase's update handler does. Any other rule is the lookup's filter:
+// one query.
 func Find(tx core.App, info *core.RequestInfo, c *core.Collection, rule *string, id string, data map[string]any) (*core.Record, error) {
 	if rule == nil {
 		return nil, superusersOnly()
 	}
-	r, err := tx.FindRecordById(c, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, router.NewNotFoundError("", nil)
-	} else if err != nil {
+	if !readsBody(*rule) {
+		return found(tx.FindRecordById(c, id, func(q *dbx.SelectQuery) error {
+			return filter(tx, info, c, *rule, q)
+		}))
+	}
+	r, err := found(tx.FindRecordById(c, id))
+	if err != nil {
 		return nil, err
 	}
 	info.Body = r.ReplaceModifiers(data)
@@ -46,6 +51,33 @@ func Find(tx core.App, info *core.RequestInfo, c *core.Collection, rule *string,
 		return nil, router.NewNotFoundError("", nil)
 	}
 	return r, nil
+}
+
+// readsBody tells a rule that reads the request body (@request.body.…).
+func readsBody(rule string) bool { return strings.Contains(rule, "@request.body") }
+
+// filter narrows q to the records rule lets the caller (info) reach, with
+// PocketBase's field resolver, as its records API does.
+func filter(tx core.App, info *core.RequestInfo, c *core.Collection, rule string, q *dbx.SelectQuery) error {
+	if rule == "" {
+		return nil
+	}
+	resolver := core.NewRecordFieldResolver(tx, c, info, true)
+	expr, err := search.FilterData(rule).BuildExpr(resolver)
+	if err != nil {
+		return err
+	}
+	q.AndWhere(expr)
+	return resolver.UpdateQuery(q)
+}
+
+// found answers a record that does not exist, or that the caller may not
+// reach, 404; a failing query keeps its error.
+func found(r *core.Record, err error) (*core.Record, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, router.NewNotFoundError("", nil)
+	}
+	return r, err
 }
 
 // New is the record a create makes, with the id the client generated
@@ -61,7 +93,9 @@ func New(tx core.App, info *core.RequestInfo, c *core.Collection, id string, dat
 	}
 	r := core.NewRecord(c)
 	r.Id = id
-	info.Body = r.ReplaceModifiers(data)
+	if readsBody(*c.CreateRule) {
+		info.Body = r.ReplaceModifiers(data)
+	}
 	form := forms.NewRecordUpsert(tx, r)
 	form.Load(data)
 	switch ok, err := mayCreate(tx, info, r); {
@@ -104,13 +138,7 @@ func mayCreate(tx core.App, info *core.RequestInfo, r *core.Record) (bool, error
 	q := tx.DB().Select("(1)").
 		PreFragment("WITH {{" + dummy.Name + "}} AS (SELECT " + strings.Join(selects, ",") + ")").
 		From(dummy.Name).AndBind(params)
-	resolver := core.NewRecordFieldResolver(tx, &dummy, info, true)
-	expr, err := search.FilterData(*dummy.CreateRule).BuildExpr(resolver)
-	if err != nil {
-		return false, err
-	}
-	q.AndWhere(expr)
-	if err := resolver.UpdateQuery(q); err != nil {
+	if err := filter(tx, info, &dummy, *dummy.CreateRule, q); err != nil {
 		return false, err
 	}
 	var exists int
