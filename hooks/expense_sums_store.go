@@ -46,6 +46,7 @@ func storeSums(app core.App, r *core.Record, d budget.Sums, x *core.Record) erro
 	if err != nil {
 		return fmt.Errorf("store the sums of %s %s: %w", name, r.Id, err)
 	}
+	txstate.Wrote(app, name)
 	before := r.Clone()
 	budget.Apply(before, budget.Sums{Committed: stored.Committed - d.Committed, Spent: stored.Spent - d.Spent})
 	before.Set("version", stored.Version-1)

@@ -75,8 +75,8 @@ func Live() int {
 // rep's team, her manager and the customer's name once, not ten times.
 // Watch binds that invalidation to the record model events, which every
 // write of a record goes through; Read caches nothing for an app whose
-// events are not watched, nor outside a transaction. A table written with
-// plain SQL inside a transaction must not be read through Read.
+// events are not watched, nor outside a transaction. Code that writes a
+// table with a plain statement inside a transaction calls Wrote.
 
 var watched = struct {
 	gosync.Mutex
@@ -145,6 +145,10 @@ func Read[T any](app core.App, table, key string, load func() (T, error)) (T, er
 	mu.Unlock()
 	return v, nil
 }
+
+// Wrote tells Read that app's transaction wrote table without the record
+// events (a plain statement): what it read of table is read again.
+func Wrote(app core.App, table string) { dropReads(app, table) }
 
 // dropReads forgets what app's transaction read of table.
 func dropReads(app core.App, table string) {
