@@ -15,6 +15,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"rapport/internal/txstate"
 )
 
 // committedStatuses are those whose expenses count as committed; approved
@@ -52,9 +54,16 @@ func Matching(app core.App, t Target) ([]*core.Record, error) {
 	}
 	scope := dbx.Or(dbx.HashExp{"scope": "org"}, dbx.HashExp{"scope": "rep", "rep": t.Rep})
 	if t.Team != "" {
-		var lineage types.JSONArray[string] // the team and those above it
-		err := app.DB().Select("ancestors").From("teams").Where(dbx.HashExp{"id": t.Team}).Row(&lineage)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// the team and those above it, read once per transaction
+		lineage, err := txstate.Read(app, "teams", "ancestors/"+t.Team, func() (types.JSONArray[string], error) {
+			var lineage types.JSONArray[string]
+			err := app.DB().Select("ancestors").From("teams").Where(dbx.HashExp{"id": t.Team}).Row(&lineage)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = nil
+			}
+			return lineage, err
+		})
+		if err != nil {
 			return nil, err
 		}
 		ancestors := []any{t.Team}

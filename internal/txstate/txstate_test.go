@@ -21,7 +21,7 @@ func TestReadOncePerTransaction(t *testing.T) {
 	loads := 0
 	team := func(app core.App) string {
 		t.Helper()
-		v, err := txstate.Read(app, "users", "team/"+rita, func() (string, error) {
+		v, err := txstate.Read(app, "users", "test.team/"+rita, func() (string, error) {
 			loads++
 			var team string
 			err := app.DB().Select("team").From("users").Where(dbx.HashExp{"id": rita}).Row(&team)
