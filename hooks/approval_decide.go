@@ -1,8 +1,6 @@
 package hooks
 
 import (
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,154 +12,52 @@ import (
 
 	"rapport/internal/actor"
 	"rapport/internal/approval"
+	"rapport/internal/catalog"
 	"rapport/internal/violation"
 )
 
-// Custom-data keys (never persisted) that tell the state machines why a
-// server write happens.
-const (
-	// decidedKey marks a plan or expense saved by an approval decision:
-	// the only way into `approved` and `rejected`.
-	decidedKey = "@rapport.decided"
-	// autoKey marks an expense approved at submit (auto_approve_under),
-	// and the approval record written for it.
-	autoKey = "@rapport.auto"
-)
-
-func marked(r *core.Record, key string) bool { return r.GetRaw(key) != nil }
-
-// routeSubmit sends r (a plan or expense of owner) to the first approver
-// of the team it is charged to.
-func routeSubmit(app core.App, r *core.Record, owner string) error {
-	first, err := approval.First(app, owner, chargedTo(r))
-	if err != nil {
-		return noApprover(err)
-	}
-	r.Set("approver", first)
-	r.Set("approval_level", 1)
-	return nil
-}
-
-// chargedTo is the team whose chain decides request r: an expense's
-// charged team (it stays where it was submitted, chargedTeam), or for a
-// plan, which follows its owner, "" (the owner's own chain).
-func chargedTo(r *core.Record) string {
-	if r.Collection().Name == "expenses" {
-		return r.GetString("team")
-	}
-	return ""
-}
-
-// pendingCollections are the requests that wait for an approver, with the
-// field naming whose chain they climb (that of the team they are charged
-// to: approval.ForTeam).
-var pendingCollections = []struct{ collection, ownerField string }{
-	{"plans", "owner"}, {"expenses", "rep"},
-}
-
-// rerouteStranded sends every pending plan and expense whose approver may
-// no longer decide it back to the first approver of its requester's current
-// chain. An approver stands while they are active and either in that chain
-// or a finance user (the finance level). Chains change with the org chart:
-// a team's manager or parent, a user's manager, team, role or active flag;
-// without this, someone who lost the team would keep its queue — seeing
-// the requests and deciding them. A request at the finance level stays with
-// finance; any other starts again at level 1, as when its requester moves.
-// Org-chart edits are rare admin actions, so this simply checks every
-// pending request, each requester's chain once.
-func rerouteStranded(app core.App, cause *core.Record) error {
-	routes := map[string]*approval.Route{}
-	approvers := map[string]*core.Record{}
-	for _, p := range pendingCollections {
-		records, err := app.FindAllRecords(p.collection,
-			dbx.HashExp{"status": "submitted"}, dbx.Not(dbx.HashExp{"approver": ""}))
-		if err != nil {
-			return err
-		}
-		for _, r := range records {
-			owner, id, team := r.GetString(p.ownerField), r.GetString("approver"), chargedTo(r)
-			route, ok := routes[owner+"/"+team]
-			if !ok {
-				route = approval.ForTeam(app, owner, team)
-				routes[owner+"/"+team] = route
-			}
-			current, ok := approvers[id]
-			if !ok {
-				if current, err = app.FindRecordById("users", id); err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return err
-				}
-				approvers[id] = current
-			}
-			if route.Stands(current) {
-				continue
-			}
-			var next string
-			if current != nil && current.GetString("role") == "finance" {
-				next, err = route.Finance() // the finance level stays with finance
-			} else {
-				next, err = approval.First(app, owner, team)
-				r.Set("approval_level", 1)
-			}
-			if errors.Is(err, approval.ErrNoFinance) {
-				return violation.New("approver", "no_approver",
-					"This change would leave the pending %s %s with nobody to approve it: nobody is above its requester in the approval chain and there is no other active finance user. Set a manager or keep a finance user active first.",
-					strings.TrimSuffix(p.collection, "s"), r.Id)
-			} else if err != nil {
-				return err
-			}
-			r.Set("approver", next)
-			causedBy(r, cause)
-			if err := app.Save(r); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func noApprover(err error) error {
-	if errors.Is(err, approval.ErrNoFinance) {
-		return violation.New("status", "no_approver", "Nobody can approve this: your approval chain is empty and there is no active finance user. Ask an administrator to set your manager.")
-	}
-	return err
-}
-
+// An approval decides a plan or an expense (catalog: the approvals' Via
+// links): created by a person in the request's approval chain, it moves
+// the request on in its own transaction. Routing to approvers is in
+// approval_route.go.
 func bindApprovals(app core.App) {
-	app.OnRecordCreateExecute("approvals").BindFunc(decide)
-
+	bind(app.OnRecordCreateExecute("approvals"), StageRules, "rapport.approvals.decide", decide)
 	// Decisions are history: nobody changes or removes one, server included.
-	locked := func(e *core.RecordEvent) error {
-		return violation.New("decision", "locked", "Approvals are permanent; record a new decision instead of changing this one.")
-	}
-	app.OnRecordUpdate("approvals").BindFunc(locked)
-	app.OnRecordDelete("approvals").BindFunc(locked)
+	bind(app.OnRecordUpdate("approvals"), StageLocked, "rapport.approvals.locked", permanent)
+	bind(app.OnRecordDelete("approvals"), StageLocked, "rapport.approvals.locked", permanent)
+}
+
+func permanent(e *core.RecordEvent) error {
+	return violation.New("decision", "locked", "Approvals are permanent; record a new decision instead of changing this one.")
 }
 
 // target is what an approval decides on.
 type target struct {
 	record     *core.Record
-	field      string // "plan" or "expense"
+	field      string // the approvals field naming it, "plan" or "expense"
 	kind       string // for messages
 	ownerField string
 	amount     int64
 }
 
+// loadTarget loads the one record approval ap decides on: of the links
+// approvals have (catalog: approvals' Seen.Via), exactly one is set.
 func loadTarget(app core.App, ap *core.Record) (*target, error) {
-	planId, expenseId := ap.GetString("plan"), ap.GetString("expense")
-	if (planId == "") == (expenseId == "") {
+	var set []catalog.Link
+	for _, l := range catalog.Get("approvals").Seen.Via {
+		if ap.GetString(l.Field) != "" {
+			set = append(set, l)
+		}
+	}
+	if len(set) != 1 {
 		return nil, violation.New("expense", "validation_required", "An approval decides on exactly one plan or one expense: set either plan or expense.")
 	}
-	t := &target{field: "expense", kind: "expense", ownerField: "rep"}
-	collection, id := "expenses", expenseId
-	if planId != "" {
-		t = &target{field: "plan", kind: "plan", ownerField: "owner"}
-		collection, id = "plans", planId
-	}
-	r, err := app.FindRecordById(collection, id)
+	l := set[0]
+	r, err := app.FindRecordById(l.Collection, ap.GetString(l.Field))
 	if err != nil {
 		return nil, router.NewNotFoundError("", nil)
 	}
-	t.record = r
+	t := &target{record: r, field: l.Field, kind: l.Field, ownerField: catalog.Get(l.Collection).Owner}
 	if t.field == "plan" {
 		t.amount = int64(r.GetInt("budget"))
 	} else {
@@ -307,4 +203,17 @@ func nameOf(u *core.Record) string {
 		return n
 	}
 	return fmt.Sprintf("user %s", u.Id)
+}
+
+// noDecisions refuses to delete a plan or expense that has approvals: its
+// decision history stays.
+func noDecisions(app core.App, field, id string) error {
+	var n int
+	if err := app.DB().Select("COUNT(*)").From("approvals").Where(dbx.HashExp{field: id}).Row(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return violation.New("status", "locked", "This %s has %d approval decision(s) on record and cannot be deleted.", field, n)
+	}
+	return nil
 }

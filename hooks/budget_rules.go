@@ -15,64 +15,73 @@ import (
 // budgetShape are the fields that decide which expenses a budget covers.
 var budgetShape = []string{"scope", "team", "rep", "category", "period", "period_start"}
 
+// A budget covers the expenses of its scope (org, team, rep), category and
+// period; its sums (committed, spent) are the server's, kept by the
+// expense writes (expense_sums.go) and recomputed when what it covers
+// changes.
 func bindBudgets(app core.App) {
-	derive := func(e *core.RecordEvent) error {
-		b := e.Record
-		end, err := budget.PeriodEnd(b.GetString("period"), b.GetString("period_start"))
-		if err != nil {
-			return violation.New("period_start", "invalid_period_start", "%s.", err.Error())
-		}
-		b.Set("period_end", end)
-		switch scope := b.GetString("scope"); {
-		case scope == "team" && b.GetString("team") == "":
-			return violation.New("team", "validation_required", "A team budget needs a team.")
-		case scope == "rep" && b.GetString("rep") == "":
-			return violation.New("rep", "validation_required", "A rep budget needs a rep.")
-		}
-		setDefault(b, "on_exceed", "stop")
-		if b.GetInt("warn_at_percent") == 0 {
-			b.Set("warn_at_percent", 80)
-		}
-		old := b.Original()
-		reshaped := b.IsNew() || len(changedFields(b, old, budgetShape)) > 0
-		if reshaped {
-			sums, err := budget.BudgetSums(e.App, b)
-			if err != nil {
-				return err
-			}
-			budget.Apply(b, sums)
-		}
-		stop := b.GetString("on_exceed") == "stop"
-		if (stop && (reshaped || old.GetString("on_exceed") != "stop")) || (!b.IsNew() && b.GetInt("amount") != old.GetInt("amount")) {
-			if err := coversCommitted(e.App, b); err != nil {
-				return err
-			}
-		}
-		return e.Next()
-	}
-	app.OnRecordCreateExecute("budgets").BindFunc(derive)
-	app.OnRecordUpdateExecute("budgets").BindFunc(derive)
+	bind(app.OnRecordCreateExecute("budgets"), StageRules, "rapport.budgets.rules", deriveBudget)
+	bind(app.OnRecordUpdateExecute("budgets"), StageRules, "rapport.budgets.rules", deriveBudget)
+	bind(app.OnRecordUpdate("teams"), StageSums, "rapport.teams.budgets", teamBudgets)
+}
 
-	// Moving a team moves its expenses in or out of the team budgets above.
-	app.OnRecordUpdate("teams").BindFunc(func(e *core.RecordEvent) error {
-		before := e.Record.Original().Get("ancestors")
-		if err := e.Next(); err != nil {
-			return err
-		}
-		if sameValue(before, e.Record.Get("ancestors")) {
-			return nil
-		}
-		budgets, err := e.App.FindAllRecords("budgets", dbx.HashExp{"scope": "team"})
+// deriveBudget checks a budget's shape, derives its period end, defaults
+// and sums, and keeps a stop budget covering what is committed.
+func deriveBudget(e *core.RecordEvent) error {
+	b := e.Record
+	end, err := budget.PeriodEnd(b.GetString("period"), b.GetString("period_start"))
+	if err != nil {
+		return violation.New("period_start", "invalid_period_start", "%s.", err.Error())
+	}
+	b.Set("period_end", end)
+	switch scope := b.GetString("scope"); {
+	case scope == "team" && b.GetString("team") == "":
+		return violation.New("team", "validation_required", "A team budget needs a team.")
+	case scope == "rep" && b.GetString("rep") == "":
+		return violation.New("rep", "validation_required", "A rep budget needs a rep.")
+	}
+	setDefault(b, "on_exceed", "stop")
+	if b.GetInt("warn_at_percent") == 0 {
+		b.Set("warn_at_percent", 80)
+	}
+	old := b.Original()
+	reshaped := b.IsNew() || len(changedFields(b, old, budgetShape)) > 0
+	if reshaped {
+		sums, err := budget.BudgetSums(e.App, b)
 		if err != nil {
 			return err
 		}
-		for _, b := range budgets {
-			if err := recomputeBudget(e.App, b, e.Record); err != nil {
-				return err
-			}
+		budget.Apply(b, sums)
+	}
+	stop := b.GetString("on_exceed") == "stop"
+	if (stop && (reshaped || old.GetString("on_exceed") != "stop")) || (!b.IsNew() && b.GetInt("amount") != old.GetInt("amount")) {
+		if err := coversCommitted(e.App, b); err != nil {
+			return err
 		}
+	}
+	return e.Next()
+}
+
+// teamBudgets: moving a team moves its expenses in or out of the team
+// budgets above.
+func teamBudgets(e *core.RecordEvent) error {
+	before := e.Record.Original().Get("ancestors")
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if sameValue(before, e.Record.Get("ancestors")) {
 		return nil
-	})
+	}
+	budgets, err := e.App.FindAllRecords("budgets", dbx.HashExp{"scope": "team"})
+	if err != nil {
+		return err
+	}
+	for _, b := range budgets {
+		if err := recomputeBudget(e.App, b, e.Record); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // coversCommitted refuses a budget whose amount is below what is already
@@ -114,15 +123,4 @@ func recomputeBudget(app core.App, b, cause *core.Record) error {
 	}
 	causedBy(b, cause)
 	return app.SaveNoValidate(b)
-}
-
-// adjust adds d, caused by a write of expense x, to the sums stored on r (a
-// plan or budget) and saves it. Only server fields change, so field
-// validation is skipped.
-func adjust(app core.App, r *core.Record, d budget.Sums, x *core.Record) error {
-	if !budget.Apply(r, budget.Stored(r).Plus(d)) {
-		return nil
-	}
-	causedBy(r, x)
-	return app.SaveNoValidate(r)
 }

@@ -18,10 +18,6 @@ import (
 //	open → acknowledged (needs first_response) → resolved (needs resolution) → closed
 //	open → resolved;  resolved | closed → open (reopened)
 
-func init() {
-	ServerFields["complaints"] = []string{"owner", "team", "response_due", "responded_at", "resolved_at", "breached", "version"}
-}
-
 // complaintMoves are the status changes a complaint may make.
 var complaintMoves = map[string][]string{
 	"open":         {"acknowledged", "resolved"},
@@ -30,37 +26,43 @@ var complaintMoves = map[string][]string{
 	"closed":       {"open"},
 }
 
+// One handler per write (StageRules): the owner is derived after the
+// status checks, so a refused transition is answered as such.
 func bindComplaints(app core.App) {
-	app.OnRecordCreateExecute("complaints").BindFunc(func(e *core.RecordEvent) error {
-		c := e.Record
-		setDefault(c, "status", "open")
-		setDefault(c, "severity", "normal")
-		if c.GetString("status") != "open" {
-			return violation.New("status", "invalid_transition", "A new complaint is open; acknowledge or resolve it once it is logged.")
-		}
+	bind(app.OnRecordCreateExecute("complaints"), StageRules, "rapport.complaints.rules", createComplaint)
+	bind(app.OnRecordUpdateExecute("complaints"), StageRules, "rapport.complaints.rules", updateComplaint)
+}
+
+func createComplaint(e *core.RecordEvent) error {
+	c := e.Record
+	setDefault(c, "status", "open")
+	setDefault(c, "severity", "normal")
+	if c.GetString("status") != "open" {
+		return violation.New("status", "invalid_transition", "A new complaint is open; acknowledge or resolve it once it is logged.")
+	}
+	if err := setResponseDue(e.App, c); err != nil {
+		return err
+	}
+	return deriveComplaintOwner(e)
+}
+
+func updateComplaint(e *core.RecordEvent) error {
+	c := e.Record
+	if !sameValue(c.Get("received_at"), c.Original().Get("received_at")) {
 		if err := setResponseDue(e.App, c); err != nil {
 			return err
 		}
+	}
+	from, to := c.Original().GetString("status"), c.GetString("status")
+	if from != to {
+		if err := complaintTransition(c, from, to); err != nil {
+			return err
+		}
+	}
+	if c.GetString("customer") != c.Original().GetString("customer") {
 		return deriveComplaintOwner(e)
-	})
-	app.OnRecordUpdateExecute("complaints").BindFunc(func(e *core.RecordEvent) error {
-		c := e.Record
-		if !sameValue(c.Get("received_at"), c.Original().Get("received_at")) {
-			if err := setResponseDue(e.App, c); err != nil {
-				return err
-			}
-		}
-		from, to := c.Original().GetString("status"), c.GetString("status")
-		if from != to {
-			if err := complaintTransition(c, from, to); err != nil {
-				return err
-			}
-		}
-		if c.GetString("customer") != c.Original().GetString("customer") {
-			return deriveComplaintOwner(e)
-		}
-		return deriveTeam(e, "owner")
-	})
+	}
+	return deriveTeam(e, "owner")
 }
 
 // setResponseDue derives response_due from received_at (now when unset).

@@ -4,91 +4,138 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"slices"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"rapport/internal/actor"
-	"rapport/internal/audit"
-	"rapport/internal/budget"
 	"rapport/internal/org"
 	"rapport/internal/violation"
 )
 
+// An expense is its rep's (the owner of its plan's customer): a draft
+// until submitted (expense_submit.go: the policy checks, flags and
+// routing), then approved or rejected by approvals (approval_decide.go),
+// and paid by finance. Its plan and budget sums follow every write
+// (expense_sums.go).
+func bindExpenses(app core.App) {
+	bind(app.OnRecordCreateExecute("expenses"), StageOwner, "rapport.expenses.owner", createExpenseOwner)
+	bind(app.OnRecordUpdateExecute("expenses"), StageOwner, "rapport.expenses.owner", updateExpenseOwner)
+	bind(app.OnRecordCreateExecute("expenses"), StageRules, "rapport.expenses.rules", createExpense)
+	bind(app.OnRecordUpdateExecute("expenses"), StageRules, "rapport.expenses.rules", updateExpense)
+	bind(app.OnRecordDeleteExecute("expenses"), StageRules, "rapport.expenses.rules", deleteExpense)
+	bindExpenseSums(app)
+}
+
 // expenseContent is what only a draft expense may change.
 var expenseContent = []string{"plan", "visit", "category", "amount", "currency", "incurred_on", "receipt", "description"}
 
-// submittedKey carries the plan and budgets loaded at submit (as a
-// *submitted) to the sums update after the write, in the same transaction.
-const submittedKey = "@rapport.submitted"
-
-type submitted struct {
-	plan    *core.Record
-	budgets []*core.Record
+func createExpenseOwner(e *core.RecordEvent) error {
+	setDefault(e.Record, "status", "draft")
+	if err := checkCurrency(e.App, e.Record); err != nil {
+		return err
+	}
+	return deriveExpenseOwner(e)
 }
 
-func bindExpenses(app core.App) {
-	app.OnRecordCreateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
-		x := e.Record
-		if err := hashReceipt(x); err != nil {
-			return err
-		}
-		if f := x.GetString("flags"); f == "" || f == "null" { // a list from the start
-			x.Set("flags", []string{})
-		}
-		switch status := x.GetString("status"); status {
-		case "draft":
-		case "submitted": // create and submit in one write (offline devices, batch)
-			if err := submitExpense(e.App, x, time.Now()); err != nil {
-				return err
-			}
-		default:
-			// Server imports (seeding, migrations) may write history as is.
-			if actor.Client(x) != nil {
-				return invalidTransition("expense", "new", status, "create it as draft, then submit it")
-			}
-		}
-		return e.Next()
-	})
-	app.OnRecordUpdateExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
-		if err := hashReceipt(e.Record); err != nil {
-			return err
-		}
-		if err := expenseTransition(e.App, e.Record); err != nil {
-			return err
-		}
-		return e.Next()
-	})
-	app.OnRecordDeleteExecute("expenses").BindFunc(func(e *core.RecordEvent) error {
-		if status := e.Record.GetString("status"); status != "draft" {
-			return violation.New("status", "locked", "This expense is %s; only draft expenses can be deleted.", status)
-		}
-		if err := noDecisions(e.App, "expense", e.Record.Id); err != nil {
-			return err
-		}
-		return e.Next()
-	})
+// updateExpenseOwner: others than the rep change its status only.
+func updateExpenseOwner(e *core.RecordEvent) error {
+	if err := onlyOwnerEdits(e.Record, "rep", "status"); err != nil {
+		return err
+	}
+	if err := checkCurrency(e.App, e.Record); err != nil {
+		return err
+	}
+	return deriveExpenseOwner(e)
+}
 
-	// Follow-ups in the same transaction: the auto approval record, and the
-	// plan and budget sums.
-	app.OnRecordCreate("expenses").BindFunc(func(e *core.RecordEvent) error {
-		e.Record.Set(submittedKey, nil) // only this write's submit may fill it
-		if err := e.Next(); err != nil {
+// deriveExpenseOwner gives the expense its plan's customer and that
+// customer's owner as rep, checks its visit is at the same customer, and
+// derives its team (chargedTeam).
+func deriveExpenseOwner(e *core.RecordEvent) error {
+	x := e.Record
+	planChanged := x.IsNew() || x.GetString("plan") != x.Original().GetString("plan")
+	if planChanged {
+		customer, err := findPlanCustomer(e.App, x.GetString("plan"))
+		if err != nil {
+			return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
+		}
+		if err := checkOwner(x, customer, "plan"); err != nil {
 			return err
 		}
-		return afterExpenseWrite(e.App, nil, e.Record)
-	})
-	app.OnRecordUpdate("expenses").BindFunc(func(e *core.RecordEvent) error {
-		old := e.Record.Original()
-		e.Record.Set(submittedKey, nil)
-		if err := e.Next(); err != nil {
+		x.Set("customer", customer.Id)
+		x.Set("rep", customer.Owner)
+	}
+	if visitId := x.GetString("visit"); visitId != "" {
+		visit, err := e.App.FindRecordById("visits", visitId)
+		if err != nil || visit.GetString("customer") != x.GetString("customer") {
+			return violation.New("visit", "customer_mismatch", "The visit is at a different customer than the expense's plan.")
+		}
+	}
+	if chargedTeam(x) {
+		// charged to the team it was submitted in, whoever saves it
+		x.Set("team", x.Original().GetString("team"))
+		return e.Next()
+	}
+	return deriveTeam(e, "rep")
+}
+
+// chargedTeam reports whether expense x keeps its stored team on this
+// save. An expense is charged to the team it was submitted in: its team
+// follows its rep while it is a draft, on create and on the save that
+// submits it (the rep's team then); from submission on (submitted,
+// approved, rejected, paid) it stays, so a rep's team move leaves what is
+// committed against the old team's budgets there. An expense that goes
+// back to draft (withdraw, reopen) follows its rep again.
+func chargedTeam(x *core.Record) bool {
+	return !x.IsNew() && x.Original().GetString("status") != "draft" && x.GetString("status") != "draft"
+}
+
+// createExpense accepts a draft, or an expense created submitted (offline
+// devices, batch: submitted at once); server imports (seeding, migrations)
+// may write history as is.
+func createExpense(e *core.RecordEvent) error {
+	x := e.Record
+	if err := hashReceipt(x); err != nil {
+		return err
+	}
+	if f := x.GetString("flags"); f == "" || f == "null" { // a list from the start
+		x.Set("flags", []string{})
+	}
+	switch status := x.GetString("status"); status {
+	case "draft":
+	case "submitted":
+		if err := submitExpense(e.App, x, time.Now()); err != nil {
 			return err
 		}
-		return afterExpenseWrite(e.App, old, e.Record)
-	})
+	default:
+		if actor.Client(x) != nil {
+			return invalidTransition("expense", "new", status, "create it as draft, then submit it")
+		}
+	}
+	return e.Next()
+}
+
+func updateExpense(e *core.RecordEvent) error {
+	if err := hashReceipt(e.Record); err != nil {
+		return err
+	}
+	if err := expenseTransition(e.App, e.Record); err != nil {
+		return err
+	}
+	return e.Next()
+}
+
+// deleteExpense deletes only drafts without decisions.
+func deleteExpense(e *core.RecordEvent) error {
+	if status := e.Record.GetString("status"); status != "draft" {
+		return violation.New("status", "locked", "This expense is %s; only draft expenses can be deleted.", status)
+	}
+	if err := noDecisions(e.App, "expense", e.Record.Id); err != nil {
+		return err
+	}
+	return e.Next()
 }
 
 // expenseTransition enforces the expense state machine on an update.
@@ -189,353 +236,4 @@ func checkCurrency(app core.App, x *core.Record) error {
 
 func currencyMismatch(want, got string) error {
 	return violation.New("currency", "currency_mismatch", "Expenses are recorded in %s; this one is in %s. Enter the amount in %s.", want, got, want)
-}
-
-// submitExpense runs every submit-time policy check on x, computes its
-// flags, and routes it: auto-approved, or to its first approver.
-func submitExpense(app core.App, x *core.Record, now time.Time) error {
-	s, err := org.LoadSettings(app)
-	if err != nil {
-		return err
-	}
-	plan, err := app.FindRecordById("plans", x.GetString("plan"))
-	if err != nil {
-		return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
-	}
-	if err := spentBeforeReassignment(app, s, x, plan); err != nil {
-		return err
-	}
-	amount := int64(x.GetInt("amount"))
-	cur := s.Currency
-	day := x.GetString("incurred_on")
-	title := plan.GetString("title")
-	approvedBudget := int64(plan.GetInt("approved_budget"))
-
-	// The plan must be in force: approved, or approved earlier and waiting
-	// for a budget change to be approved (the old budget stays in force).
-	if st := plan.GetString("status"); st != "approved" && !(st == "submitted" && approvedBudget > 0) {
-		return violation.New("plan", "plan_not_approved", "Plan %q is %s; expenses can be submitted only against an approved plan. Get the plan approved first.", title, st)
-	}
-	if c := x.GetString("currency"); c != cur {
-		return currencyMismatch(cur, c)
-	}
-	if start, end := plan.GetString("period_start"), plan.GetString("period_end"); day < start || day > end {
-		return violation.New("incurred_on", "outside_plan_period", "The expense date %s is outside plan %q, which runs from %s to %s. Use a date in that period or another plan.", day, title, start, end)
-	}
-	incurred, err := s.ParseDay(day)
-	if err != nil {
-		return violation.New("incurred_on", dateInvalid, "incurred_on %s.", notADay(day))
-	}
-	today := s.Today(now)
-	if incurred.After(now.Add(time.Duration(s.FutureToleranceHours) * time.Hour)) {
-		return violation.New("incurred_on", "expense_in_future", "The expense date %s is in the future: today is %s, and an expense may be dated at most %d hours ahead. Submit it on or after the day it was incurred.", day, today, s.FutureToleranceHours)
-	}
-	age := daysBetween(day, today)
-	if age > s.MaxAgeDays {
-		return violation.New("incurred_on", "expense_too_old", "This expense is %d days old; expenses must be submitted within %d days of the date they were incurred. Ask finance how to claim it.", age, s.MaxAgeDays)
-	}
-	if amount > s.ReceiptRequiredOver && x.GetString("receipt") == "" && len(x.GetUnsavedFiles("receipt")) == 0 { // stored, or uploaded by this write
-		return violation.New("receipt", "receipt_required", "Expenses over %s need a receipt; this one is %s. Attach a photo or PDF of the receipt and submit again.", org.Money(s.ReceiptRequiredOver, cur), org.Money(amount, cur))
-	}
-	if sha := x.GetString("receipt_sha256"); sha != "" {
-		var other []struct {
-			Id         string `db:"id"`
-			IncurredOn string `db:"incurred_on"`
-			Rep        string `db:"rep"`
-		}
-		err := app.DB().Select("id", "incurred_on", "rep").From("expenses").
-			Where(dbx.HashExp{"receipt_sha256": sha}).
-			AndWhere(dbx.NewExp("receipt_sha256 != ''")). // the condition of idx_expenses_receipt: without it SQLite scans
-			AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
-			AndWhere(dbx.Not(dbx.HashExp{"id": x.Id})).Limit(1).All(&other)
-		if err != nil {
-			return err
-		}
-		switch {
-		case len(other) == 0:
-		case other[0].Rep == x.GetString("rep"): // yours: say which
-			return violation.New("receipt", "duplicate_receipt", "You already claimed this receipt on another expense (%s, dated %s). A receipt can be claimed once; attach the receipt of this expense.", other[0].Id, other[0].IncurredOn)
-		default: // someone else's, which you may not see
-			return violation.New("receipt", "duplicate_receipt", "This receipt is already claimed on another rep's expense. A receipt can be claimed once; attach the receipt of this expense.")
-		}
-	}
-
-	customer, err := app.FindRecordById("customers", x.GetString("customer"))
-	if err != nil {
-		return err
-	}
-	tiers, err := org.LoadTiers(app)
-	if err != nil {
-		return err
-	}
-	if tier, ok := org.Find(tiers, customer.GetString("tier")); ok {
-		category := x.GetString("category")
-		if limit, ok := tier.CategoryLimits[category]; ok && limit > 0 && amount > limit {
-			return violation.New("amount", "category_limit_exceeded", "A single %s expense for a tier %s customer may be at most %s; this one is %s. Lower the amount to %s or less.", category, tier.Tier, org.Money(limit, cur), org.Money(amount, cur), org.Money(limit, cur))
-		}
-		if cap := tier.AnnualCareCap; cap > 0 {
-			spent, err := budget.CareSpend(app, customer.Id, day)
-			if err != nil {
-				return err
-			}
-			if spent+amount > cap {
-				return violation.New("amount", "tier_cap_exceeded", "%s (tier %s) has a yearly care cap of %s and already %s committed in %s: %s left, but this expense is %s.", customer.GetString("name"), tier.Tier, org.Money(cap, cur), org.Money(spent, cur), day[:4], org.Money(max(cap-spent, 0), cur), org.Money(amount, cur))
-			}
-		}
-	}
-
-	var flags []string
-	escalate := false
-	planCommitted := int64(plan.GetInt("committed"))
-	if planCommitted+amount > approvedBudget {
-		switch s.PlanOnExceed {
-		case "warn":
-			flags = append(flags, "plan_over_budget")
-		case "escalate":
-			flags = append(flags, "plan_over_budget", "budget_escalated")
-			escalate = true
-		default:
-			return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", title, org.Money(max(approvedBudget-planCommitted, 0), cur), org.Money(approvedBudget, cur), org.Money(planCommitted, cur), org.Money(amount, cur))
-		}
-	}
-	budgets, err := budget.Matching(app, budget.Of(x))
-	if err != nil {
-		return err
-	}
-	for _, b := range budgets {
-		limit, committed := int64(b.GetInt("amount")), int64(b.GetInt("committed"))
-		after := committed + amount
-		if after > limit {
-			switch b.GetString("on_exceed") {
-			case "warn":
-				flags = append(flags, "budget_warn")
-			case "escalate":
-				flags = append(flags, "budget_escalated")
-				escalate = true
-			default:
-				return violation.New("amount", "budget_exceeded", "Budget %q (%s to %s) has %s left of %s; this expense is %s. Lower the amount or ask finance to raise the budget.", b.GetString("name"), b.GetString("period_start"), b.GetString("period_end"), org.Money(max(limit-committed, 0), cur), org.Money(limit, cur), org.Money(amount, cur))
-			}
-		} else if after*100 >= limit*int64(warnPercent(b)) {
-			flags = append(flags, "budget_warn")
-		}
-	}
-
-	dup, err := countExpenses(app, x, dbx.HashExp{"rep": x.GetString("rep"), "incurred_on": day,
-		"customer": customer.Id, "category": x.GetString("category"), "amount": amount})
-	if err != nil {
-		return err
-	}
-	if dup > 0 {
-		flags = append(flags, "possible_duplicate")
-	}
-	visited, err := visitedOn(app, s, customer.Id, day)
-	if err != nil {
-		return err
-	}
-	if !visited {
-		flags = append(flags, "no_visit_same_day")
-	}
-	if offsite, err := offsiteOn(app, s, customer.Id, day); err != nil {
-		return err
-	} else if offsite {
-		flags = append(flags, offsiteFlag)
-	}
-	if age > s.LateSubmissionDays { // org_settings.late_submission_days
-		flags = append(flags, "late_submission")
-	}
-	slices.Sort(flags)
-	flags = slices.Compact(flags)
-	if flags == nil {
-		flags = []string{}
-	}
-
-	x.Set(submittedKey, &submitted{plan: plan, budgets: budgets})
-	x.Set("flags", flags)
-	x.Set("finance_review", escalate)
-	x.Set("submitted_at", types.NowDateTime())
-	if s.AutoApproveUnder > 0 && amount <= s.AutoApproveUnder && len(flags) == 0 {
-		x.Set("status", "approved")
-		x.Set("approved_at", types.NowDateTime())
-		x.Set("approver", "")
-		x.Set("approval_level", 0)
-		x.Set(autoKey, true)
-		return nil
-	}
-	return routeSubmit(app, x, x.GetString("rep"))
-}
-
-// spentBeforeReassignment lets the rep of draft x submit it against a plan
-// that has moved to another rep with its customer only when it was
-// incurred on or before the day the customer left them: money spent while
-// the customer was theirs is reimbursed, charged to their team and routed
-// up their chain as if the move had not happened. A later draft spends
-// nothing from a plan that is no longer theirs.
-func spentBeforeReassignment(app core.App, s *org.Settings, x, plan *core.Record) error {
-	rep := x.GetString("rep")
-	if plan.GetString("owner") == rep {
-		return nil
-	}
-	left, ok, err := audit.LeftAt(app, "customers", plan.GetString("customer"), "owner", rep)
-	if err != nil {
-		return err
-	}
-	if ok && x.GetString("incurred_on") <= s.Today(left) {
-		return nil
-	}
-	return violation.New("plan", "not_owner", "This plan has moved to another rep with its customer; only expenses incurred before that (on or before the day it moved) can still be submitted against it by you. Delete this draft or ask your manager.")
-}
-
-// countExpenses counts the other non-draft expenses matching where.
-func countExpenses(app core.App, x *core.Record, where dbx.Expression) (int, error) {
-	var n int
-	err := app.DB().Select("COUNT(*)").From("expenses").Where(where).
-		AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
-		AndWhere(dbx.Not(dbx.HashExp{"id": x.Id})).Row(&n)
-	return n, err
-}
-
-// visitedOn reports whether a done visit at customer happened on day (its
-// start in the org time zone, or its due date when it has no start).
-func visitedOn(app core.App, s *org.Settings, customerId, day string) (bool, error) {
-	start, err := s.ParseDay(day)
-	if err != nil {
-		return false, err
-	}
-	from, _ := types.ParseDateTime(start)
-	to, _ := types.ParseDateTime(start.AddDate(0, 0, 1))
-	var n int
-	err = app.DB().Select("COUNT(*)").From("visits").
-		Where(dbx.HashExp{"customer": customerId, "status": "done"}).
-		AndWhere(dbx.NewExp("(started_at >= {:from} AND started_at < {:to}) OR (started_at = '' AND due_date = {:day})",
-			dbx.Params{"from": from.String(), "to": to.String(), "day": day})).
-		Limit(1).Row(&n)
-	return n > 0, err
-}
-
-func warnPercent(b *core.Record) int {
-	if p := b.GetInt("warn_at_percent"); p > 0 {
-		return p
-	}
-	return 80
-}
-
-// afterExpenseWrite writes the auto approval and moves the sums of the
-// plans and budgets an expense write touched from the expense's old share
-// to its new one (old is nil on create).
-func afterExpenseWrite(app core.App, old, x *core.Record) error {
-	if marked(x, autoKey) {
-		x.Set(autoKey, nil)
-		approvals, err := app.FindCollectionByNameOrId("approvals")
-		if err != nil {
-			return err
-		}
-		ap := core.NewRecord(approvals)
-		ap.Load(map[string]any{"expense": x.Id, "decision": "approve", "note": "auto"})
-		ap.Set(autoKey, true)
-		actor.AsServer(ap)
-		if err := app.Save(ap); err != nil {
-			return err
-		}
-	}
-	sub, _ := x.GetRaw(submittedKey).(*submitted)
-	x.Set(submittedKey, nil)
-	if old == nil {
-		old = core.NewRecord(x.Collection())
-	}
-	before, after := budget.Share(old), budget.Share(x)
-	unmoved := budget.Of(old) == budget.Of(x) && old.GetString("plan") == x.GetString("plan")
-	if before == after && (unmoved || before == (budget.Sums{})) {
-		return nil
-	}
-
-	var err error
-	plans := sumChanges{}
-	plans.add(old.GetString("plan"), nil, budget.Sums{}.Minus(before))
-	plans.add(x.GetString("plan"), nil, after)
-	for _, id := range plans.ids {
-		var plan *core.Record
-		if sub != nil && sub.plan.Id == id {
-			plan = sub.plan
-		} else if plan, err = app.FindRecordById("plans", id); err != nil {
-			continue // gone with its expenses
-		}
-		if err := adjust(app, plan, plans.delta[id], x); err != nil {
-			return err
-		}
-	}
-
-	budgets := sumChanges{}
-	var matched []*core.Record
-	if sub != nil {
-		matched = sub.budgets
-	} else if after != (budget.Sums{}) {
-		if matched, err = budget.Matching(app, budget.Of(x)); err != nil {
-			return err
-		}
-	}
-	if before != (budget.Sums{}) {
-		was := matched
-		if budget.Of(old) != budget.Of(x) || after == (budget.Sums{}) {
-			if was, err = budget.Matching(app, budget.Of(old)); err != nil {
-				return err
-			}
-		}
-		for _, b := range was {
-			budgets.add(b.Id, b, budget.Sums{}.Minus(before))
-		}
-	}
-	if after != (budget.Sums{}) {
-		for _, b := range matched {
-			budgets.add(b.Id, b, after)
-		}
-	}
-	for _, id := range budgets.ids {
-		if err := adjust(app, budgets.records[id], budgets.delta[id], x); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// sumChanges collects the changes to the sums of plans or budgets, by id
-// in first-seen order, so a record the old and new state share is saved
-// once with the net change.
-type sumChanges struct {
-	ids     []string
-	delta   map[string]budget.Sums
-	records map[string]*core.Record
-}
-
-func (c *sumChanges) add(id string, r *core.Record, d budget.Sums) {
-	if id == "" || d == (budget.Sums{}) {
-		return
-	}
-	if c.delta == nil {
-		c.delta, c.records = map[string]budget.Sums{}, map[string]*core.Record{}
-	}
-	if _, ok := c.delta[id]; !ok {
-		c.ids = append(c.ids, id)
-		c.records[id] = r
-	}
-	c.delta[id] = c.delta[id].Plus(d)
-}
-
-// noDecisions refuses to delete a plan or expense that has approvals: its
-// decision history stays.
-func noDecisions(app core.App, field, id string) error {
-	var n int
-	if err := app.DB().Select("COUNT(*)").From("approvals").Where(dbx.HashExp{field: id}).Row(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return violation.New("status", "locked", "This %s has %d approval decision(s) on record and cannot be deleted.", field, n)
-	}
-	return nil
-}
-
-// daysBetween is the number of days from day a to day b (YYYY-MM-DD).
-func daysBetween(a, b string) int {
-	ta, _ := time.Parse(time.DateOnly, a)
-	tb, _ := time.Parse(time.DateOnly, b)
-	return int(tb.Sub(ta).Hours() / 24)
 }

@@ -17,6 +17,9 @@ import (
 // plan, the budget, which sends it back for approval).
 var planContent = []string{"customer", "title", "methods", "measures", "period_start", "period_end", "planned_visits", "budget"}
 
+// A plan is its owner's (the owner of its customer), a draft until
+// submitted, then approved (or rejected) by approvals, and closed once its
+// period and grace are over.
 func bindPlans(app core.App) {
 	// Hourly, because "after period_end" is a day in the org time zone,
 	// whose midnight can fall at any UTC hour. Closing is idempotent.
@@ -25,47 +28,76 @@ func bindPlans(app core.App) {
 			app.Logger().Error("closing expired plans", "closed", n, "error", err)
 		}
 	})
-	app.OnRecordCreateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
-		p := e.Record
-		if err := checkPeriod(p); err != nil {
+	bind(app.OnRecordCreateExecute("plans"), StageOwner, "rapport.plans.owner", derivePlanOwner)
+	bind(app.OnRecordUpdateExecute("plans"), StageOwner, "rapport.plans.owner", derivePlanOwner)
+	bind(app.OnRecordCreateExecute("plans"), StageRules, "rapport.plans.rules", createPlan)
+	bind(app.OnRecordUpdateExecute("plans"), StageRules, "rapport.plans.rules", updatePlan)
+	bind(app.OnRecordDeleteExecute("plans"), StageRules, "rapport.plans.rules", deletePlan)
+}
+
+// derivePlanOwner gives a plan its customer's owner and the owner's team;
+// others than the owner change its status only.
+func derivePlanOwner(e *core.RecordEvent) error {
+	p := e.Record
+	if !p.IsNew() {
+		if err := onlyOwnerEdits(p, "owner", "status"); err != nil {
 			return err
 		}
-		switch status := p.GetString("status"); status {
-		case "draft":
-		case "submitted":
-			if err := routeSubmit(e.App, p, p.GetString("owner")); err != nil {
-				return err
-			}
-		default:
-			if actor.Client(p) != nil {
-				return invalidTransition("plan", "new", status, "create it as draft, then submit it")
-			}
-			// Server imports (seeding, migrations) may write history as is.
-			if status == "approved" && p.GetInt("approved_budget") == 0 {
-				p.Set("approved_budget", p.GetInt("budget"))
-				p.Set("approved_at", types.NowDateTime())
-			}
-		}
-		return e.Next()
-	})
-	app.OnRecordUpdateExecute("plans").BindFunc(func(e *core.RecordEvent) error {
-		if err := checkPeriod(e.Record); err != nil {
+	}
+	if err := ownerFromCustomer(e.App, p); err != nil {
+		return err
+	}
+	if p.IsNew() {
+		setDefault(p, "status", "draft")
+	}
+	return deriveTeam(e, "owner")
+}
+
+// createPlan accepts a draft or a plan created submitted (routed to its
+// first approver); server imports (seeding, migrations) may write history
+// as is.
+func createPlan(e *core.RecordEvent) error {
+	p := e.Record
+	if err := checkPeriod(p); err != nil {
+		return err
+	}
+	switch status := p.GetString("status"); status {
+	case "draft":
+	case "submitted":
+		if err := routeSubmit(e.App, p, p.GetString("owner")); err != nil {
 			return err
 		}
-		if err := planTransition(e.App, e.Record); err != nil {
-			return err
+	default:
+		if actor.Client(p) != nil {
+			return invalidTransition("plan", "new", status, "create it as draft, then submit it")
 		}
-		return e.Next()
-	})
-	app.OnRecordDeleteExecute("plans").BindFunc(func(e *core.RecordEvent) error {
-		if status := e.Record.GetString("status"); status != "draft" {
-			return violation.New("status", "locked", "This plan is %s; only draft plans can be deleted. Close it instead.", status)
+		if status == "approved" && p.GetInt("approved_budget") == 0 {
+			p.Set("approved_budget", p.GetInt("budget"))
+			p.Set("approved_at", types.NowDateTime())
 		}
-		if err := noDecisions(e.App, "plan", e.Record.Id); err != nil {
-			return err
-		}
-		return e.Next()
-	})
+	}
+	return e.Next()
+}
+
+func updatePlan(e *core.RecordEvent) error {
+	if err := checkPeriod(e.Record); err != nil {
+		return err
+	}
+	if err := planTransition(e.App, e.Record); err != nil {
+		return err
+	}
+	return e.Next()
+}
+
+// deletePlan deletes only drafts without decisions; others are closed.
+func deletePlan(e *core.RecordEvent) error {
+	if status := e.Record.GetString("status"); status != "draft" {
+		return violation.New("status", "locked", "This plan is %s; only draft plans can be deleted. Close it instead.", status)
+	}
+	if err := noDecisions(e.App, "plan", e.Record.Id); err != nil {
+		return err
+	}
+	return e.Next()
 }
 
 func checkPeriod(p *core.Record) error {

@@ -17,33 +17,36 @@ const backupHour = 3
 // meant in the scheduler's UTC: 11:00 in Beijing, in office hours.
 const legacyBackupCron = "0 3 * * *"
 
-// bindClock keeps the backup schedule (Settings → Backups) at 03:00 in
+// bindBackups keeps the backup schedule (Settings → Backups) at 03:00 in
 // org_settings.timezone. PocketBase's scheduler counts in UTC, and moving
 // its zone would move every other job, so the schedule is the UTC time of
 // 03:00 there (org.DailyCron), set when the server starts, when the org's
 // time zone changes and, for daylight saving, every hour. A schedule an
 // admin typed (neither the old default nor one Rapport derived) is theirs
 // and stays.
-func bindClock(app core.App) {
+func bindBackups(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if err := nightlyBackups(se.App, nil, time.Now()); err != nil {
 			se.App.Logger().Error("scheduling backups at night", "error", err)
 		}
 		return se.Next()
 	})
-	app.OnRecordUpdate("org_settings").BindFunc(func(e *core.RecordEvent) error {
-		before := e.Record.Original().GetString("timezone")
-		if err := e.Next(); err != nil || before == e.Record.GetString("timezone") {
-			return err
-		}
-		previous, _ := org.Zone(before)
-		return nightlyBackups(e.App, previous, time.Now())
-	})
+	bind(app.OnRecordUpdate("org_settings"), StageConsequences, "rapport.org_settings.backups", backupsFollowZone)
 	app.Cron().MustAdd("rapport_backup_clock", "5 * * * *", func() {
 		if err := nightlyBackups(app, nil, time.Now()); err != nil {
 			app.Logger().Error("scheduling backups at night", "error", err)
 		}
 	})
+}
+
+// backupsFollowZone moves the backup schedule with the org's time zone.
+func backupsFollowZone(e *core.RecordEvent) error {
+	before := e.Record.Original().GetString("timezone")
+	if err := e.Next(); err != nil || before == e.Record.GetString("timezone") {
+		return err
+	}
+	previous, _ := org.Zone(before)
+	return nightlyBackups(e.App, previous, time.Now())
 }
 
 // nightlyBackups moves a backup schedule Rapport manages to 03:00 in the

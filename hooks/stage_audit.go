@@ -7,49 +7,55 @@ import (
 
 	"rapport/internal/actor"
 	"rapport/internal/audit"
+	"rapport/internal/catalog"
 	"rapport/internal/violation"
 )
-
-// Audited are the collections whose every write leaves an audit entry;
-// users only for the fields in adminFields.
-var Audited = []string{"customers", "plans", "visits", "expenses", "approvals", "budgets",
-	"tier_policies", "org_settings", "teams", "users", "complaints"}
 
 // unaudited are fields never copied into the log: bookkeeping and secrets.
 var unaudited = []string{"id", "created", "updated", "password", "tokenKey"}
 
+// Every write of an audited collection (catalog Audited; of users only the
+// fields in adminFields) leaves an entry in the audit chain, once the row
+// is written, in the write's transaction (StageAudit).
 func bindAudit(app core.App) {
-	app.OnRecordCreate(Audited...).BindFunc(func(e *core.RecordEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		return writeAudit(e, "create", nil)
-	})
-	app.OnRecordUpdate(Audited...).BindFunc(func(e *core.RecordEvent) error {
-		original := e.Record.Original()
-		if err := e.Next(); err != nil {
-			return err
-		}
-		return writeAudit(e, "update", original)
-	})
-	app.OnRecordDelete(Audited...).BindFunc(func(e *core.RecordEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		return writeAudit(e, "delete", e.Record)
-	})
+	bind(app.OnRecordCreate(catalog.Audited...), StageAudit, "rapport.audit", auditCreate)
+	bind(app.OnRecordUpdate(catalog.Audited...), StageAudit, "rapport.audit", auditUpdate)
+	bind(app.OnRecordDelete(catalog.Audited...), StageAudit, "rapport.audit", auditDelete)
 
 	// The log itself is append-only through audit.Append: no API write
 	// (superusers included) and no model write by server code.
-	refuse := func(e *core.RecordEvent) error {
-		if actor.Client(e.Record) != nil {
-			return violation.Forbidden("collection", "forbidden", "The audit log is written by the server only; it cannot be changed through the API.")
-		}
-		return violation.New("collection", "locked", "The audit log is append-only; entries are written by the audit chain and never changed.")
+	bind(app.OnRecordCreate("audit_log"), StageLocked, "rapport.audit_log.locked", appendOnly)
+	bind(app.OnRecordUpdate("audit_log"), StageLocked, "rapport.audit_log.locked", appendOnly)
+	bind(app.OnRecordDelete("audit_log"), StageLocked, "rapport.audit_log.locked", appendOnly)
+}
+
+func auditCreate(e *core.RecordEvent) error {
+	if err := e.Next(); err != nil {
+		return err
 	}
-	app.OnRecordCreate("audit_log").BindFunc(refuse)
-	app.OnRecordUpdate("audit_log").BindFunc(refuse)
-	app.OnRecordDelete("audit_log").BindFunc(refuse)
+	return writeAudit(e, "create", nil)
+}
+
+func auditUpdate(e *core.RecordEvent) error {
+	original := e.Record.Original()
+	if err := e.Next(); err != nil {
+		return err
+	}
+	return writeAudit(e, "update", original)
+}
+
+func auditDelete(e *core.RecordEvent) error {
+	if err := e.Next(); err != nil {
+		return err
+	}
+	return writeAudit(e, "delete", e.Record)
+}
+
+func appendOnly(e *core.RecordEvent) error {
+	if actor.Client(e.Record) != nil {
+		return violation.Forbidden("collection", "forbidden", "The audit log is written by the server only; it cannot be changed through the API.")
+	}
+	return violation.New("collection", "locked", "The audit log is append-only; entries are written by the audit chain and never changed.")
 }
 
 // writeAudit appends the entry of a finished write: old is the record before

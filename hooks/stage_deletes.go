@@ -9,60 +9,64 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/catalog"
 	"rapport/internal/violation"
 )
 
-// inUseHints say what to do instead of deleting a team, customer or user
-// that records still point at.
-var inUseHints = map[string]string{
-	"teams":     "Move them to another team first.",
-	"customers": "Mark the customer dormant or lost instead.",
-	"users":     "Deactivate the account instead (active = false): it stays on the records that name it.",
-}
-
-// bindDeletes refuses to delete a team, customer or user still in use,
-// naming what uses it. Left to PocketBase, the delete would cascade into
-// records that refuse it with a message about themselves (approvals and
-// the audit log are permanent), fail on a required relation with no word
-// of which, or silently unset an optional one (members left without a
-// team, hence without approvers).
+// bindDeletes refuses to delete a team, customer or user still in use
+// (catalog InUse), naming what uses it. Left to PocketBase, the delete
+// would cascade into records that refuse it with a message about
+// themselves (approvals and the audit log are permanent), fail on a
+// required relation with no word of which, or silently unset an optional
+// one (members left without a team, hence without approvers).
+//
+// It also refuses to delete the records that expenses hold by a link
+// (catalog HeldBy): a draft plan with expenses on it (PocketBase refused
+// its delete with a message about required relations), a visit an expense
+// names (PocketBase tried to unlink it from each expense, and the
+// expense's rules answered about that expense, which may be another
+// rep's). That refusal counts the expenses and names none: they may be
+// records the caller cannot see.
 func bindDeletes(app core.App) {
-	for collection, hint := range inUseHints {
-		app.OnRecordDeleteExecute(collection).BindFunc(func(e *core.RecordEvent) error {
-			uses, err := usesOf(e.App, e.Record)
-			if err != nil {
-				return err
-			}
-			if len(uses) > 0 {
-				return violation.New("id", "locked", "%s %q is still used by %s. %s",
-					strings.TrimSuffix(strings.ToUpper(collection[:1])+collection[1:], "s"), e.Record.GetString("name"), strings.Join(uses, ", "), hint)
-			}
-			return e.Next()
-		})
-	}
-	for collection, held := range heldBy {
-		app.OnRecordDeleteExecute(collection).BindFunc(func(e *core.RecordEvent) error {
-			n, err := e.App.CountRecords("expenses", dbx.HashExp{held.field: e.Record.Id})
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				return violation.New("id", "locked", held.msg, plural(n, "expense"))
-			}
-			return e.Next()
-		})
+	for _, c := range catalog.All {
+		if c.InUse != "" {
+			bind(app.OnRecordDeleteExecute(c.Name), StageInUse, "rapport."+c.Name+".in_use", func(e *core.RecordEvent) error {
+				return notInUse(e, c.InUse)
+			})
+		}
+		if c.HeldBy != nil {
+			bind(app.OnRecordDeleteExecute(c.Name), StageInUse, "rapport."+c.Name+".held_by", func(e *core.RecordEvent) error {
+				return notHeld(e, c.HeldBy)
+			})
+		}
 	}
 }
 
-// heldBy are the records that expenses hold by a link: a draft plan with
-// expenses on it (PocketBase refused its delete with a message about
-// required relations), a visit an expense names (PocketBase tried to unlink
-// it from each expense, and the expense's rules answered about that
-// expense, which may be another rep's). The refusal counts the expenses
-// and names none: they may be records the caller cannot see.
-var heldBy = map[string]struct{ field, msg string }{
-	"plans":  {"plan", "This plan has %s recorded against it; delete those drafts first (once approved, a plan is closed rather than deleted)."},
-	"visits": {"visit", "This visit is linked to %s and stays on record for them; a visit that will not take place can be marked cancelled instead."},
+// notInUse refuses the delete of a record others point at; hint says what
+// to do instead.
+func notInUse(e *core.RecordEvent, hint string) error {
+	uses, err := usesOf(e.App, e.Record)
+	if err != nil {
+		return err
+	}
+	if len(uses) > 0 {
+		collection := e.Record.Collection().Name
+		return violation.New("id", "locked", "%s %q is still used by %s. %s",
+			strings.TrimSuffix(strings.ToUpper(collection[:1])+collection[1:], "s"), e.Record.GetString("name"), strings.Join(uses, ", "), hint)
+	}
+	return e.Next()
+}
+
+// notHeld refuses the delete of a record expenses name.
+func notHeld(e *core.RecordEvent, held *catalog.Hold) error {
+	n, err := e.App.CountRecords("expenses", dbx.HashExp{held.Field: e.Record.Id})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return violation.New("id", "locked", held.Message, plural(n, "expense"))
+	}
+	return e.Next()
 }
 
 func plural(n int64, noun string) string {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"rapport/internal/org"
 )
@@ -16,18 +15,21 @@ import (
 // (2026-03-01 – 2026-05-31)", "Acme · meal · 1,200.00 CNY") where titles
 // repeat and amounts were bare minor units. It is derived on every write of
 // the record, after the other derivations (owner, customer), just before
-// the version stamp; migration 1700000050 wrote it on existing records.
+// the version stamp (StageLabel); migration 1700000050 wrote it on existing records.
 func bindLabels(app core.App) {
-	label := &hook.Handler[*core.RecordEvent]{Priority: priorityVersion - 1, Func: func(e *core.RecordEvent) error {
-		l, err := labelOf(e.App, e.Record)
-		if err != nil {
-			return err
-		}
-		e.Record.Set("label", l)
-		return e.Next()
-	}}
-	app.OnRecordCreateExecute("plans", "expenses").Bind(label)
-	app.OnRecordUpdateExecute("plans", "expenses").Bind(label)
+	for _, c := range []string{"plans", "expenses"} {
+		bind(app.OnRecordCreateExecute(c), StageLabel, "rapport."+c+".label", setLabel)
+		bind(app.OnRecordUpdateExecute(c), StageLabel, "rapport."+c+".label", setLabel)
+	}
+}
+
+func setLabel(e *core.RecordEvent) error {
+	l, err := labelOf(e.App, e.Record)
+	if err != nil {
+		return err
+	}
+	e.Record.Set("label", l)
+	return e.Next()
 }
 
 // labelOf is the label of plan or expense r.

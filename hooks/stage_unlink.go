@@ -5,7 +5,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"rapport/internal/catalog"
 )
 
 // bindUnlink: deleting a record that others point at through an optional
@@ -13,17 +14,18 @@ import (
 // would do itself — but PocketBase saves them without an actor, and a
 // guarded write without one is refused. So the references are unlinked
 // here first, each as a server write caused by the delete (audited as the
-// deleter's). It runs last, after every check that may refuse the delete
+// deleter's). It runs last (StageUnlink), after every check that may refuse the delete
 // (in use, held by expenses, permissions); required relations are left to
 // PocketBase, which refuses the delete.
 func bindUnlink(app core.App) {
-	app.OnRecordDeleteExecute(Guarded...).Bind(&hook.Handler[*core.RecordEvent]{Id: "rapport.unlink", Priority: priorityVersion,
-		Func: func(e *core.RecordEvent) error {
-			if err := unlinkReferences(e.App, e.Record); err != nil {
-				return err
-			}
-			return e.Next()
-		}})
+	bind(app.OnRecordDeleteExecute(catalog.Guarded...), StageUnlink, "rapport.unlink", unlink)
+}
+
+func unlink(e *core.RecordEvent) error {
+	if err := unlinkReferences(e.App, e.Record); err != nil {
+		return err
+	}
+	return e.Next()
 }
 
 // unlinkReferences removes r's id from the optional relations of the
@@ -34,7 +36,7 @@ func unlinkReferences(app core.App, r *core.Record) error {
 		return err
 	}
 	for c, fields := range refs {
-		if !slices.Contains(Guarded, c.Name) {
+		if !slices.Contains(catalog.Guarded, c.Name) {
 			continue
 		}
 		for _, f := range fields {

@@ -34,32 +34,34 @@ var contactFields = []string{"name", "title", "phone", "email", "birthday"}
 // value stored before a check existed does not block the jobs and cascades
 // that save its record for another reason.
 func bindValues(app core.App) {
-	app.OnRecordValidate().BindFunc(func(e *core.RecordEvent) error {
-		if err := e.Next(); err != nil {
-			return err
+	bind(app.OnRecordValidate(), StageValues, "rapport.values", checkValues)
+}
+
+func checkValues(e *core.RecordEvent) error {
+	if err := e.Next(); err != nil {
+		return err
+	}
+	r := e.Record
+	var old *core.Record
+	for _, f := range r.Collection().Fields {
+		check := valueCheck(e.App, r.Collection().Name, f)
+		if check == nil {
+			continue
 		}
-		r := e.Record
-		var old *core.Record
-		for _, f := range r.Collection().Fields {
-			check := valueCheck(e.App, r.Collection().Name, f)
-			if check == nil {
+		name := f.GetName()
+		if !r.IsNew() {
+			if old == nil {
+				old = r.Original()
+			}
+			if r.GetString(name) == old.GetString(name) {
 				continue
 			}
-			name := f.GetName()
-			if !r.IsNew() {
-				if old == nil {
-					old = r.Original()
-				}
-				if r.GetString(name) == old.GetString(name) {
-					continue
-				}
-			}
-			if err := check(name, r.GetString(name)); err != nil {
-				return err
-			}
 		}
-		return nil
-	})
+		if err := check(name, r.GetString(name)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // valueCheck is the check of field f of collection, or nil if its schema

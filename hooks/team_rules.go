@@ -8,47 +8,53 @@ import (
 	"rapport/internal/violation"
 )
 
+// A team's ancestors (itself and the teams above) and viewers (their
+// managers) are derived on every write; the visibility rules read them.
+// Only admins change teams (catalog Writers).
 func bindTeams(app core.App) {
-	derive := func(e *core.RecordEvent) error {
-		ancestors, viewers, err := teamLineage(e.App, e.Record)
-		if err != nil {
-			return err
-		}
-		e.Record.Set("ancestors", ancestors)
-		e.Record.Set("viewers", viewers)
-		return e.Next()
-	}
-	app.OnRecordCreateExecute("teams").BindFunc(derive)
-	app.OnRecordUpdateExecute("teams").BindFunc(derive)
+	bind(app.OnRecordCreateExecute("teams"), StageRules, "rapport.teams.rules", deriveLineage)
+	bind(app.OnRecordUpdateExecute("teams"), StageRules, "rapport.teams.rules", deriveLineage)
+	bind(app.OnRecordUpdate("teams"), StageCascade, "rapport.teams.lineage", lineageDown)
+}
 
-	// A changed lineage flows down: each child re-derives its own on save.
-	// A new manager or parent also changes approval chains: requests left
-	// with someone no longer in them move on (once, at the team edited).
-	app.OnRecordUpdate("teams").BindFunc(func(e *core.RecordEvent) error {
-		original := e.Record.Original()
-		if err := e.Next(); err != nil {
+func deriveLineage(e *core.RecordEvent) error {
+	ancestors, viewers, err := teamLineage(e.App, e.Record)
+	if err != nil {
+		return err
+	}
+	e.Record.Set("ancestors", ancestors)
+	e.Record.Set("viewers", viewers)
+	return e.Next()
+}
+
+// lineageDown: a changed lineage flows down, each child re-deriving its
+// own on save. A new manager or parent also changes approval chains:
+// requests left with someone no longer in them move on (once, at the team
+// edited).
+func lineageDown(e *core.RecordEvent) error {
+	original := e.Record.Original()
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if sameValue(original.Get("viewers"), e.Record.Get("viewers")) &&
+		sameValue(original.Get("ancestors"), e.Record.Get("ancestors")) {
+		return nil
+	}
+	children, err := e.App.FindAllRecords("teams", dbxEq("parent", e.Record.Id))
+	if err != nil {
+		return err
+	}
+	for _, child := range children {
+		causedBy(child, e.Record)
+		if err := e.App.Save(child); err != nil {
 			return err
 		}
-		if sameValue(original.Get("viewers"), e.Record.Get("viewers")) &&
-			sameValue(original.Get("ancestors"), e.Record.Get("ancestors")) {
-			return nil
-		}
-		children, err := e.App.FindAllRecords("teams", dbxEq("parent", e.Record.Id))
-		if err != nil {
-			return err
-		}
-		for _, child := range children {
-			causedBy(child, e.Record)
-			if err := e.App.Save(child); err != nil {
-				return err
-			}
-		}
-		if original.GetString("manager") == e.Record.GetString("manager") &&
-			original.GetString("parent") == e.Record.GetString("parent") {
-			return nil
-		}
-		return rerouteStranded(e.App, e.Record)
-	})
+	}
+	if original.GetString("manager") == e.Record.GetString("manager") &&
+		original.GetString("parent") == e.Record.GetString("parent") {
+		return nil
+	}
+	return rerouteStranded(e.App, e.Record)
 }
 
 // teamLineage returns the team itself plus its ancestors (nearest first),

@@ -14,16 +14,18 @@ import (
 // saved in the policy's transaction, audited as the admin who changed the
 // policy, and synced like any edit.
 func bindTiers(app core.App) {
-	app.OnRecordUpdate("tier_policies").BindFunc(func(e *core.RecordEvent) error {
-		before := e.Record.Original().GetInt("min_annual_contract")
-		if err := e.Next(); err != nil {
-			return err
-		}
-		if e.Record.GetInt("min_annual_contract") == before {
-			return nil
-		}
-		return retier(e.App, e.Record)
-	})
+	bind(app.OnRecordUpdate("tier_policies"), StageConsequences, "rapport.tier_policies.retier", retierAfterUpdate)
+}
+
+func retierAfterUpdate(e *core.RecordEvent) error {
+	before := e.Record.Original().GetInt("min_annual_contract")
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if e.Record.GetInt("min_annual_contract") == before {
+		return nil
+	}
+	return retier(e.App, e.Record)
 }
 
 // retier saves every unlocked customer whose computed tier differs from

@@ -25,36 +25,43 @@ var signInFields = []string{"email", "emailVisibility", "verified", "password", 
 // (REST, batch and the dashboard; users are not synced); the model hook
 // below keeps every other write path to the same rule.
 func bindAccounts(app core.App) {
-	app.OnRecordUpdateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
-		if e.HasSuperuserAuth() || (e.Auth != nil && e.Auth.Id == e.Record.Id) {
-			return e.Next()
-		}
-		info, err := e.RequestInfo()
-		if err != nil {
-			return err
-		}
-		for _, f := range signInFields {
-			if _, sent := info.Body[f]; sent {
-				return othersSignIn(f)
-			}
-		}
-		return e.Next()
-	})
+	bind(app.OnRecordUpdateRequest("users"), StageRequestRules, "rapport.users.credentials", credentialsSent)
+	bind(app.OnRecordUpdateExecute("users"), StageRules, "rapport.users.credentials", credentialsChanged)
+}
 
-	app.OnRecordUpdateExecute("users").BindFunc(func(e *core.RecordEvent) error {
-		a := actor.Of(e.Record)
-		if a.IsServer() || a.Superuser != "" || a.UserID() == e.Record.Id {
-			return e.Next()
-		}
-		// the token key is left out: deactivating an account rotates it
-		original := e.Record.Original()
-		for _, f := range []string{"email", "emailVisibility", "verified", "password"} {
-			if !sameValue(e.Record.Get(f), original.Get(f)) {
-				return othersSignIn(f)
-			}
-		}
+// credentialsSent refuses another person's update that sends any of
+// signInFields, before PocketBase checks them.
+func credentialsSent(e *core.RecordRequestEvent) error {
+	if e.HasSuperuserAuth() || (e.Auth != nil && e.Auth.Id == e.Record.Id) {
 		return e.Next()
-	})
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+	for _, f := range signInFields {
+		if _, sent := info.Body[f]; sent {
+			return othersSignIn(f)
+		}
+	}
+	return e.Next()
+}
+
+// credentialsChanged refuses, on every write path, another person's change
+// of the sign-in fields.
+func credentialsChanged(e *core.RecordEvent) error {
+	a := actor.Of(e.Record)
+	if a.IsServer() || a.Superuser != "" || a.UserID() == e.Record.Id {
+		return e.Next()
+	}
+	// the token key is left out: deactivating an account rotates it
+	original := e.Record.Original()
+	for _, f := range []string{"email", "emailVisibility", "verified", "password"} {
+		if !sameValue(e.Record.Get(f), original.Get(f)) {
+			return othersSignIn(f)
+		}
+	}
+	return e.Next()
 }
 
 func othersSignIn(field string) error {

@@ -6,26 +6,33 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"rapport/internal/approval"
+	"rapport/internal/catalog"
 	"rapport/internal/notify"
 	"rapport/internal/violation"
 )
 
 // leaverWork is what a user looks after, by collection: the field naming
 // them and the statuses still open (nil: every record). Deactivating the
-// user hands it to their approver. Customers go first: their reassignment
-// carries the customer's open plans, scheduled visits and open complaints
-// along (bindCustomers); the other rows catch what is theirs elsewhere.
-var leaverWork = []struct {
+// user hands it to their approver. Customers go first, all of them: their
+// reassignment carries the customer's open work (catalog Reassigned) along
+// (customer_reassign.go); the other rows catch what is theirs elsewhere.
+func leaverWork() []work {
+	customers := catalog.Get("customers")
+	all := []work{{customers.Name, customers.Owner, nil}}
+	for _, c := range catalog.All {
+		if len(c.Reassigned) > 0 {
+			all = append(all, work{c.Name, c.Owner, anys(c.Reassigned)})
+		}
+	}
+	return all
+}
+
+// work is what a user looks after in one collection.
+type work struct {
 	collection, field string
 	open              []any
-}{
-	{"customers", "owner", nil},
-	{"plans", "owner", []any{"draft", "submitted", "approved"}},
-	{"visits", "rep", []any{"scheduled"}},
-	{"complaints", "owner", []any{"open", "acknowledged"}},
 }
 
 // bindLeavers: a deactivated user's customers, open plans, scheduled
@@ -33,19 +40,21 @@ var leaverWork = []struct {
 // team's manager up the chain), in the deactivation's transaction and
 // audited as the admin who deactivated them; otherwise nobody would attend them and nobody
 // would know (the approver gets a notice). It runs around the other user
-// hooks (priority -1, inside the write's transaction), so the hand-over
+// hooks (StageHandOver, inside the write's transaction), so the hand-over
 // follows the deactivation's own audit entry in the log.
 func bindLeavers(app core.App) {
-	app.OnRecordUpdate("users").Bind(&hook.Handler[*core.RecordEvent]{Priority: -1, Func: func(e *core.RecordEvent) error {
-		wasActive := e.Record.Original().GetBool("active")
-		if err := e.Next(); err != nil {
-			return err
-		}
-		if !wasActive || e.Record.GetBool("active") {
-			return nil
-		}
-		return handOver(e.App, e.Record)
-	}})
+	bind(app.OnRecordUpdate("users"), StageHandOver, "rapport.users.handover", handOverOnDeactivation)
+}
+
+func handOverOnDeactivation(e *core.RecordEvent) error {
+	wasActive := e.Record.Original().GetBool("active")
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if !wasActive || e.Record.GetBool("active") {
+		return nil
+	}
+	return handOver(e.App, e.Record)
 }
 
 // handOver moves the open work of leaver to their approver and tells them.
@@ -59,7 +68,7 @@ func handOver(app core.App, leaver *core.Record) error {
 	// what they look after, counted before customers carry the rest along
 	var counts []notify.Count
 	var work []string
-	for _, w := range leaverWork {
+	for _, w := range leaverWork() {
 		n, err := app.CountRecords(w.collection, leaverWhere(leaver, w.field, w.open))
 		if err != nil {
 			return err
@@ -76,7 +85,7 @@ func handOver(app core.App, leaver *core.Record) error {
 		return violation.New("active", "no_approver", "%s still looks after %s and has nobody above them to hand them to. Reassign them, or set %s's manager, before deactivating the account.",
 			nameOf(leaver), strings.Join(work, ", "), nameOf(leaver))
 	}
-	for _, w := range leaverWork {
+	for _, w := range leaverWork() {
 		records, err := app.FindAllRecords(w.collection, leaverWhere(leaver, w.field, w.open))
 		if err != nil {
 			return err

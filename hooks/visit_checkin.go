@@ -15,107 +15,23 @@ import (
 	"rapport/internal/violation"
 )
 
-// The care programme's rules on visits and customers (docs/care.md):
-// coordinates written in a Chinese map datum are stored as WGS-84, a
-// check-in is judged against the customer's location, and the customer's
-// visit figures follow its done visits. The daily job is internal/schedule.
-
-func init() {
-	// which occasion a generated task is for: the schedule job's key
-	ServerFields["visits"] = append(ServerFields["visits"], "occasion")
+// A visit's check-in (docs/care.md): its times must be possible, and it is
+// judged against the customer's location — verified, outside the
+// geofence (refused or flagged, org_settings.geofence_mode), no fix or no
+// customer location. Points are WGS-84 by then (StageLocation).
+func bindCheckin(app core.App) {
+	bind(app.OnRecordCreateExecute("visits"), StageCare, "rapport.visits.checkin", checkIn)
+	bind(app.OnRecordUpdateExecute("visits"), StageCare, "rapport.visits.checkin", checkIn)
 }
 
-// locatedFields are the point each collection's location_crs speaks of.
-var locatedFields = map[string]string{"customers": "location", "visits": "checkin_location"}
-
-func bindCare(app core.App) {
-	for collection, field := range locatedFields {
-		toWGS84 := func(e *core.RecordEvent) error {
-			convertLocation(e.Record, field)
-			return e.Next()
-		}
-		app.OnRecordCreateExecute(collection).BindFunc(toWGS84)
-		app.OnRecordUpdateExecute(collection).BindFunc(toWGS84)
+func checkIn(e *core.RecordEvent) error {
+	if err := checkVisitTimes(e.App, e.Record); err != nil {
+		return err
 	}
-
-	checkin := func(e *core.RecordEvent) error {
-		if err := checkVisitTimes(e.App, e.Record); err != nil {
-			return err
-		}
-		if err := judgeCheckin(e.App, e.Record); err != nil {
-			return err
-		}
-		return e.Next()
+	if err := judgeCheckin(e.App, e.Record); err != nil {
+		return err
 	}
-	app.OnRecordCreateExecute("visits").BindFunc(checkin)
-	app.OnRecordUpdateExecute("visits").BindFunc(checkin)
-
-	afterVisit := func(e *core.RecordEvent, old *core.Record) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		return visitConsequences(e.App, old, e.Record)
-	}
-	app.OnRecordCreate("visits").BindFunc(func(e *core.RecordEvent) error { return afterVisit(e, nil) })
-	app.OnRecordUpdate("visits").BindFunc(func(e *core.RecordEvent) error { return afterVisit(e, e.Record.Original()) })
-	app.OnRecordDelete("visits").BindFunc(func(e *core.RecordEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		if e.Record.GetString("status") != "done" {
-			return nil
-		}
-		return refreshCustomer(e.App, e.Record, false)
-	})
-
-	// next_visit_due follows the customer's last visit, customer_since and tier
-	nextDue := func(e *core.RecordEvent) error {
-		s, err := org.LoadSettings(e.App)
-		if err != nil {
-			return err
-		}
-		tiers, err := org.LoadTiers(e.App)
-		if err != nil {
-			return err
-		}
-		e.Record.Set("next_visit_due", schedule.NextVisitDue(s, tiers, e.Record))
-		return e.Next()
-	}
-	app.OnRecordCreateExecute("customers").BindFunc(nextDue)
-	app.OnRecordUpdateExecute("customers").BindFunc(nextDue)
-	// a done visit moves the cadence; a customer no longer active has its
-	// generated visits cancelled (and an active one again gets its cadence)
-	app.OnRecordUpdate("customers").BindFunc(func(e *core.RecordEvent) error {
-		original := e.Record.Original()
-		if err := e.Next(); err != nil {
-			return err
-		}
-		if original.GetString("status") == e.Record.GetString("status") &&
-			sameValue(original.Get("last_visit_at"), e.Record.Get("last_visit_at")) {
-			return nil
-		}
-		return schedule.Customer(e.App, e.Record.Id)
-	})
-}
-
-// convertLocation stores a point written in GCJ-02 or BD-09 as WGS-84;
-// location_crs then says wgs84. Only a point this write sets is converted:
-// the stored one already is WGS-84.
-func convertLocation(r *core.Record, field string) {
-	crs := r.GetString("location_crs")
-	p := r.GetGeoPoint(field)
-	if p.Lon == 0 && p.Lat == 0 {
-		return
-	}
-	if !r.IsNew() && sameValue(p, r.Original().GetGeoPoint(field)) {
-		if crs != "" {
-			r.Set("location_crs", "wgs84")
-		}
-		return
-	}
-	p.Lon, p.Lat = geo.ToWGS84(crs, p.Lon, p.Lat)
-	r.Set(field, p)
-	r.Set("location_crs", "wgs84")
+	return e.Next()
 }
 
 // checkVisitTimes refuses device times that cannot be: an end before the
@@ -190,58 +106,6 @@ func checkin(s *org.Settings, customer, point types.GeoPoint, accuracy float64) 
 }
 
 func metres(m float64) string { return fmt.Sprintf("%.0f", m) }
-
-// visitConsequences updates what a visit write changes elsewhere: the
-// customer's figures and first location, and the offsite flag of that
-// day's expenses.
-func visitConsequences(app core.App, old, v *core.Record) error {
-	done := v.GetString("status") == "done"
-	wasDone := old != nil && old.GetString("status") == "done"
-	changed := old == nil || changedFields(v, old, []string{"status", "started_at", "due_date", "satisfaction", "survey_rating", "customer"}) != nil
-	locate := v.GetString("checkin_result") == "no_customer_location" && (old == nil || old.GetString("checkin_result") != "no_customer_location")
-	if ((done || wasDone) && changed) || locate {
-		if err := refreshCustomer(app, v, locate); err != nil {
-			return err
-		}
-	}
-	if old != nil && old.GetString("customer") != v.GetString("customer") && wasDone {
-		if err := refreshCustomer(app, old, false); err != nil {
-			return err
-		}
-	}
-	if v.GetString("checkin_result") == "outside" && (old == nil || old.GetString("checkin_result") != "outside") {
-		return flagOffsite(app, v)
-	}
-	return nil
-}
-
-// refreshCustomer recomputes the customer's visit figures after a write of
-// visit v and, when locate, gives it v's check-in as its location if it
-// still has none. Unchanged customers are not saved.
-func refreshCustomer(app core.App, v *core.Record, locate bool) error {
-	s, err := org.LoadSettings(app)
-	if err != nil {
-		return err
-	}
-	c, err := app.FindRecordById("customers", v.GetString("customer"))
-	if err != nil {
-		return nil // deleted with its customer
-	}
-	st, err := schedule.CustomerStats(app, s, c.Id, time.Now())
-	if err != nil {
-		return err
-	}
-	c.Set("last_visit_at", st.LastVisitAt)
-	c.Set("satisfaction_avg", st.SatisfactionAvg)
-	if p := c.GetGeoPoint("location"); locate && p.Lon == 0 && p.Lat == 0 {
-		c.Set("location", v.GetGeoPoint("checkin_location"))
-	}
-	if firstChange(c) == "id" {
-		return nil
-	}
-	causedBy(c, v)
-	return app.Save(c)
-}
 
 // offsiteFlag marks expenses at a customer on a day whose check-in there
 // was outside the geofence (geofence_mode flag).

@@ -1,0 +1,158 @@
+package hooks
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/actor"
+	"rapport/internal/budget"
+)
+
+// The sums of the plans and budgets an expense counts in (committed,
+// spent) follow every expense write, in its transaction, after its audit
+// entry (StageSums); the auto approval of an expense approved at submit
+// is written here too.
+func bindExpenseSums(app core.App) {
+	bind(app.OnRecordCreate("expenses"), StageSums, "rapport.expenses.sums", sumsAfterCreate)
+	bind(app.OnRecordUpdate("expenses"), StageSums, "rapport.expenses.sums", sumsAfterUpdate)
+}
+
+// submittedKey carries the plan and budgets loaded at submit (as a
+// *submitted, by submitExpense at StageRules) to the sums update after the
+// write (afterExpenseWrite), in the same transaction: they are not read
+// twice. Only this write's submit may fill it: the sums handlers clear it
+// first.
+const submittedKey = "@rapport.submitted"
+
+type submitted struct {
+	plan    *core.Record
+	budgets []*core.Record
+}
+
+func sumsAfterCreate(e *core.RecordEvent) error {
+	e.Record.Set(submittedKey, nil)
+	if err := e.Next(); err != nil {
+		return err
+	}
+	return afterExpenseWrite(e.App, nil, e.Record)
+}
+
+func sumsAfterUpdate(e *core.RecordEvent) error {
+	old := e.Record.Original()
+	e.Record.Set(submittedKey, nil)
+	if err := e.Next(); err != nil {
+		return err
+	}
+	return afterExpenseWrite(e.App, old, e.Record)
+}
+
+// afterExpenseWrite writes the auto approval and moves the sums of the
+// plans and budgets an expense write touched from the expense's old share
+// to its new one (old is nil on create).
+func afterExpenseWrite(app core.App, old, x *core.Record) error {
+	if marked(x, autoKey) {
+		x.Set(autoKey, nil)
+		approvals, err := app.FindCollectionByNameOrId("approvals")
+		if err != nil {
+			return err
+		}
+		ap := core.NewRecord(approvals)
+		ap.Load(map[string]any{"expense": x.Id, "decision": "approve", "note": "auto"})
+		ap.Set(autoKey, true)
+		actor.AsServer(ap)
+		if err := app.Save(ap); err != nil {
+			return err
+		}
+	}
+	sub, _ := x.GetRaw(submittedKey).(*submitted)
+	x.Set(submittedKey, nil)
+	if old == nil {
+		old = core.NewRecord(x.Collection())
+	}
+	before, after := budget.Share(old), budget.Share(x)
+	unmoved := budget.Of(old) == budget.Of(x) && old.GetString("plan") == x.GetString("plan")
+	if before == after && (unmoved || before == (budget.Sums{})) {
+		return nil
+	}
+
+	var err error
+	plans := sumChanges{}
+	plans.add(old.GetString("plan"), nil, budget.Sums{}.Minus(before))
+	plans.add(x.GetString("plan"), nil, after)
+	for _, id := range plans.ids {
+		var plan *core.Record
+		if sub != nil && sub.plan.Id == id {
+			plan = sub.plan
+		} else if plan, err = app.FindRecordById("plans", id); err != nil {
+			continue // gone with its expenses
+		}
+		if err := adjust(app, plan, plans.delta[id], x); err != nil {
+			return err
+		}
+	}
+
+	budgets := sumChanges{}
+	var matched []*core.Record
+	if sub != nil {
+		matched = sub.budgets
+	} else if after != (budget.Sums{}) {
+		if matched, err = budget.Matching(app, budget.Of(x)); err != nil {
+			return err
+		}
+	}
+	if before != (budget.Sums{}) {
+		was := matched
+		if budget.Of(old) != budget.Of(x) || after == (budget.Sums{}) {
+			if was, err = budget.Matching(app, budget.Of(old)); err != nil {
+				return err
+			}
+		}
+		for _, b := range was {
+			budgets.add(b.Id, b, budget.Sums{}.Minus(before))
+		}
+	}
+	if after != (budget.Sums{}) {
+		for _, b := range matched {
+			budgets.add(b.Id, b, after)
+		}
+	}
+	for _, id := range budgets.ids {
+		if err := adjust(app, budgets.records[id], budgets.delta[id], x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sumChanges collects the changes to the sums of plans or budgets, by id
+// in first-seen order, so a record the old and new state share is saved
+// once with the net change.
+type sumChanges struct {
+	ids     []string
+	delta   map[string]budget.Sums
+	records map[string]*core.Record
+}
+
+func (c *sumChanges) add(id string, r *core.Record, d budget.Sums) {
+	if id == "" || d == (budget.Sums{}) {
+		return
+	}
+	if c.delta == nil {
+		c.delta, c.records = map[string]budget.Sums{}, map[string]*core.Record{}
+	}
+	if _, ok := c.delta[id]; !ok {
+		c.ids = append(c.ids, id)
+		c.records[id] = r
+	}
+	c.delta[id] = c.delta[id].Plus(d)
+}
+
+// adjust adds d, caused by a write of expense x, to the sums stored on r (a
+// plan or budget) and saves it. Only server fields change, so field
+// validation is skipped.
+func adjust(app core.App, r *core.Record, d budget.Sums, x *core.Record) error {
+	if !budget.Apply(r, budget.Stored(r).Plus(d)) {
+		return nil
+	}
+	causedBy(r, x)
+	return app.SaveNoValidate(r)
+}
