@@ -80,94 +80,125 @@ func decide(e *core.RecordEvent) error {
 		ap.Set("final", true)
 		return e.Next()
 	}
-	t, err := loadTarget(e.App, ap)
+	d, err := checkDecision(e.App, ap)
 	if err != nil {
 		return err
+	}
+	level := max(d.record.GetInt("approval_level"), 1)
+	ap.Set("approver", d.decider.Id)
+	ap.Set("level", level)
+	final := true
+	switch ap.GetString("decision") {
+	case "reject":
+		d.reject()
+	case "approve":
+		if final, err = d.approve(e.App, ap, level); err != nil {
+			return err
+		}
+	}
+	ap.Set("final", final)
+	// whoever decided keeps sight of the record and its approvals
+	d.record.Set("deciders", append(slices.DeleteFunc(d.record.GetStringSlice("deciders"), func(id string) bool { return id == d.decider.Id }), d.decider.Id))
+	if final {
+		// the deciding approval's note, or none: a note of an earlier
+		// round or level is not this decision's
+		d.record.Set("decision_note", ap.GetString("note"))
+	}
+	if err := e.Next(); err != nil {
+		return err
+	}
+	d.record.Set(decidedKey, true)
+	causedBy(d.record, ap)
+	return e.App.SaveNoValidate(d.record) // only status and server fields changed
+}
+
+// decision is an approval being applied: what it decides, by whom, along
+// which chain, and the request's current approver.
+type decision struct {
+	*target
+	decider, current *core.Record
+	route            *approval.Route
+}
+
+// checkDecision refuses an approval its decider may not make: a record out
+// of their sight (404), their own, one not waiting, or one waiting for
+// someone they are not above.
+func checkDecision(app core.App, ap *core.Record) (*decision, error) {
+	t, err := loadTarget(app, ap)
+	if err != nil {
+		return nil, err
 	}
 	r := t.record
 	owner := r.GetString(t.ownerField)
-
-	decider, err := deciderOf(e.App, ap)
+	decider, err := deciderOf(app, ap)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	route := approval.ForTeam(e.App, owner, chargedTo(r))
-	if ok, err := canSee(e.App, decider, r, owner, route); err != nil {
-		return err
+	route := approval.ForTeam(app, owner, chargedTo(r))
+	if ok, err := canSee(app, decider, r, owner, route); err != nil {
+		return nil, err
 	} else if !ok {
-		return router.NewNotFoundError("", nil)
+		return nil, router.NewNotFoundError("", nil)
 	}
 	if decider.Id == owner {
-		return violation.Forbidden(t.field, "self_approval", "You cannot decide on your own %s; it goes to your approver.", t.kind)
+		return nil, violation.Forbidden(t.field, "self_approval", "You cannot decide on your own %s; it goes to your approver.", t.kind)
 	}
 	if status := r.GetString("status"); status != "submitted" {
-		return violation.New("decision", "invalid_transition", "This %s is %s, not waiting for a decision.", t.kind, status)
+		return nil, violation.New("decision", "invalid_transition", "This %s is %s, not waiting for a decision.", t.kind, status)
 	}
-	current, _ := e.App.FindRecordById("users", r.GetString("approver"))
+	current, _ := app.FindRecordById("users", r.GetString("approver"))
 	if !route.MayDecide(decider, current) {
 		who := "someone above them in the approval chain"
 		if route.AtFinance(current) {
 			who = "another finance user"
 		}
-		return violation.Forbidden(t.field, "not_approver", "This %s is waiting for %s; only they or %s can decide.", t.kind, nameOf(current), who)
+		return nil, violation.Forbidden(t.field, "not_approver", "This %s is waiting for %s; only they or %s can decide.", t.kind, nameOf(current), who)
 	}
+	return &decision{target: t, decider: decider, current: current, route: route}, nil
+}
 
-	level := max(r.GetInt("approval_level"), 1)
-	ap.Set("approver", decider.Id)
-	ap.Set("level", level)
-	now := types.NowDateTime()
-	final := true
-	switch ap.GetString("decision") {
-	case "reject":
-		r.Set("status", "rejected")
-		if t.field == "plan" && r.GetInt("approved_budget") > 0 {
-			// A rejected budget change leaves the plan approved as it was.
-			r.Set("status", "approved")
-			r.Set("budget", r.GetInt("approved_budget"))
-		}
-		r.Set("approver", "")
-	case "approve":
-		if flags := r.GetStringSlice("flags"); t.field == "expense" && len(flags) > 0 && !ap.GetBool("acknowledge_flags") {
-			return violation.New("acknowledge_flags", "confirmation_required",
-				"This expense is flagged (%s). Review the flags, then approve again with acknowledge_flags set to true.", strings.Join(flags, ", "))
-		}
-		out, err := route.Approve(decider, current, t.amount, r.GetBool("finance_review"))
-		if err != nil {
-			return noApprover(err)
-		}
-		final = out.Final
-		if !final {
-			r.Set("approver", out.Next)
-			r.Set("approval_level", level+1)
-			break
-		}
-		if t.field == "plan" {
-			if err := belowCommitted(e.App, r, r.GetInt("approved_budget"), "Reject this budget change, or have the owner ask for at least that."); err != nil {
-				return err
-			}
-		}
+// reject rejects the request; a rejected budget change leaves the plan
+// approved as it was.
+func (d *decision) reject() {
+	r := d.record
+	r.Set("status", "rejected")
+	if d.field == "plan" && r.GetInt("approved_budget") > 0 {
 		r.Set("status", "approved")
-		r.Set("approver", "")
-		r.Set("approved_at", now)
-		if t.field == "plan" {
-			r.Set("approved_budget", r.GetInt("budget"))
-			r.Set("approved_by", decider.Id)
+		r.Set("budget", r.GetInt("approved_budget"))
+	}
+	r.Set("approver", "")
+}
+
+// approve moves the request to the next level, or approves it when this
+// decision is final.
+func (d *decision) approve(app core.App, ap *core.Record, level int) (final bool, err error) {
+	r := d.record
+	if flags := r.GetStringSlice("flags"); d.field == "expense" && len(flags) > 0 && !ap.GetBool("acknowledge_flags") {
+		return false, violation.New("acknowledge_flags", "confirmation_required",
+			"This expense is flagged (%s). Review the flags, then approve again with acknowledge_flags set to true.", strings.Join(flags, ", "))
+	}
+	out, err := d.route.Approve(d.decider, d.current, d.amount, r.GetBool("finance_review"))
+	if err != nil {
+		return false, noApprover(err)
+	}
+	if !out.Final {
+		r.Set("approver", out.Next)
+		r.Set("approval_level", level+1)
+		return false, nil
+	}
+	if d.field == "plan" {
+		if err := belowCommitted(app, r, r.GetInt("approved_budget"), "Reject this budget change, or have the owner ask for at least that."); err != nil {
+			return false, err
 		}
 	}
-	ap.Set("final", final)
-	// whoever decided keeps sight of the record and its approvals
-	r.Set("deciders", append(slices.DeleteFunc(r.GetStringSlice("deciders"), func(id string) bool { return id == decider.Id }), decider.Id))
-	if final {
-		// the deciding approval's note, or none: a note of an earlier
-		// round or level is not this decision's
-		r.Set("decision_note", ap.GetString("note"))
+	r.Set("status", "approved")
+	r.Set("approver", "")
+	r.Set("approved_at", types.NowDateTime())
+	if d.field == "plan" {
+		r.Set("approved_budget", r.GetInt("budget"))
+		r.Set("approved_by", d.decider.Id)
 	}
-	if err := e.Next(); err != nil {
-		return err
-	}
-	r.Set(decidedKey, true)
-	causedBy(r, ap)
-	return e.App.SaveNoValidate(r) // only status and server fields changed
+	return true, nil
 }
 
 // deciderOf is the user deciding: the caller, or for a server-written

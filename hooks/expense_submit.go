@@ -14,8 +14,9 @@ import (
 	"rapport/internal/violation"
 )
 
-// submitExpense runs every submit-time policy check on x, computes its
-// flags, and routes it: auto-approved, or to its first approver.
+// submitExpense runs every submit-time policy check on x, in the order of
+// submitChecks, computes its flags, and routes it: auto-approved, or to its
+// first approver.
 func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	s, err := org.LoadSettings(app)
 	if err != nil {
@@ -25,158 +26,276 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 	if err != nil {
 		return violation.New("plan", "validation_missing_rel_records", "The plan does not exist.")
 	}
-	if err := spentBeforeReassignment(app, s, x, plan); err != nil {
+	sub := &submission{app: app, x: x, s: s, plan: plan, now: now,
+		amount: int64(x.GetInt("amount")), day: x.GetString("incurred_on")}
+	for _, check := range submitChecks {
+		if err := check(sub); err != nil {
+			return err
+		}
+	}
+	return sub.route()
+}
+
+// submission is what the submit checks read and find: the expense, its
+// plan, customer and budgets, and the flags raised so far.
+type submission struct {
+	app      core.App
+	x, plan  *core.Record
+	s        *org.Settings
+	now      time.Time
+	amount   int64
+	day      string // incurred_on, an org-time-zone day
+	customer *core.Record
+	budgets  []*core.Record
+	flags    []string
+	escalate bool // a flag that sends it to finance too (finance_review)
+}
+
+// submitChecks are the submit-time policies, in the order the spec's codes
+// are tested: the first refusal answers. The later ones refuse nothing
+// but raise flags for the approver.
+var submitChecks = []func(*submission) error{
+	planStillTheirs,    // not_owner
+	planInForce,        // plan_not_approved
+	inOrgCurrency,      // currency_mismatch
+	inPlanPeriod,       // outside_plan_period
+	notInFuture,        // validation_date_invalid, expense_in_future
+	notTooOld,          // expense_too_old
+	receiptAttached,    // receipt_required
+	receiptUnclaimed,   // duplicate_receipt
+	withinTierPolicy,   // category_limit_exceeded, tier_cap_exceeded
+	withinPlanBudget,   // plan_budget_exceeded, or flags
+	withinBudgets,      // budget_exceeded, or flags
+	flagDuplicate,      // possible_duplicate
+	flagNoVisit,        // no_visit_same_day
+	flagOffsiteCheckin, // offsite_checkin
+	flagLateSubmission, // late_submission
+}
+
+func (sub *submission) flag(flags ...string) { sub.flags = append(sub.flags, flags...) }
+
+// age is how many days ago, in the org time zone, the expense was incurred.
+func (sub *submission) age() int { return daysBetween(sub.day, sub.s.Today(sub.now)) }
+
+func (sub *submission) money(amount int64) string { return org.Money(amount, sub.s.Currency) }
+
+func planStillTheirs(sub *submission) error {
+	return spentBeforeReassignment(sub.app, sub.s, sub.x, sub.plan)
+}
+
+// planInForce: the plan must be approved, or approved earlier and waiting
+// for a budget change to be approved (the old budget stays in force).
+func planInForce(sub *submission) error {
+	st := sub.plan.GetString("status")
+	if st == "approved" || (st == "submitted" && sub.plan.GetInt("approved_budget") > 0) {
+		return nil
+	}
+	return violation.New("plan", "plan_not_approved", "Plan %q is %s; expenses can be submitted only against an approved plan. Get the plan approved first.", sub.plan.GetString("title"), st)
+}
+
+// inOrgCurrency checks again what checkCurrency checked on the draft: the
+// org currency may have changed since.
+func inOrgCurrency(sub *submission) error {
+	if c := sub.x.GetString("currency"); c != sub.s.Currency {
+		return currencyMismatch(sub.s.Currency, c)
+	}
+	return nil
+}
+
+func inPlanPeriod(sub *submission) error {
+	if start, end := sub.plan.GetString("period_start"), sub.plan.GetString("period_end"); sub.day < start || sub.day > end {
+		return violation.New("incurred_on", "outside_plan_period", "The expense date %s is outside plan %q, which runs from %s to %s. Use a date in that period or another plan.", sub.day, sub.plan.GetString("title"), start, end)
+	}
+	return nil
+}
+
+// notInFuture allows future_tolerance_hours ahead: a rep near midnight, a
+// phone's clock a little fast.
+func notInFuture(sub *submission) error {
+	incurred, err := sub.s.ParseDay(sub.day)
+	if err != nil {
+		return violation.New("incurred_on", dateInvalid, "incurred_on %s.", notADay(sub.day))
+	}
+	if incurred.After(sub.now.Add(time.Duration(sub.s.FutureToleranceHours) * time.Hour)) {
+		return violation.New("incurred_on", "expense_in_future", "The expense date %s is in the future: today is %s, and an expense may be dated at most %d hours ahead. Submit it on or after the day it was incurred.", sub.day, sub.s.Today(sub.now), sub.s.FutureToleranceHours)
+	}
+	return nil
+}
+
+func notTooOld(sub *submission) error {
+	if age := sub.age(); age > sub.s.MaxAgeDays {
+		return violation.New("incurred_on", "expense_too_old", "This expense is %d days old; expenses must be submitted within %d days of the date they were incurred. Ask finance how to claim it.", age, sub.s.MaxAgeDays)
+	}
+	return nil
+}
+
+// receiptAttached: a receipt stored, or uploaded by this write.
+func receiptAttached(sub *submission) error {
+	x := sub.x
+	if sub.amount > sub.s.ReceiptRequiredOver && x.GetString("receipt") == "" && len(x.GetUnsavedFiles("receipt")) == 0 {
+		return violation.New("receipt", "receipt_required", "Expenses over %s need a receipt; this one is %s. Attach a photo or PDF of the receipt and submit again.", sub.money(sub.s.ReceiptRequiredOver), sub.money(sub.amount))
+	}
+	return nil
+}
+
+// receiptUnclaimed: a receipt (by its hash) is claimed by one submitted
+// expense. Of someone else's expense, which the rep may not see, the
+// message says nothing.
+func receiptUnclaimed(sub *submission) error {
+	sha := sub.x.GetString("receipt_sha256")
+	if sha == "" {
+		return nil
+	}
+	var other []struct {
+		Id         string `db:"id"`
+		IncurredOn string `db:"incurred_on"`
+		Rep        string `db:"rep"`
+	}
+	err := sub.app.DB().Select("id", "incurred_on", "rep").From("expenses").
+		Where(dbx.HashExp{"receipt_sha256": sha}).
+		AndWhere(dbx.NewExp("receipt_sha256 != ''")). // the condition of idx_expenses_receipt: without it SQLite scans
+		AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
+		AndWhere(dbx.Not(dbx.HashExp{"id": sub.x.Id})).Limit(1).All(&other)
+	switch {
+	case err != nil:
+		return err
+	case len(other) == 0:
+		return nil
+	case other[0].Rep == sub.x.GetString("rep"): // yours: say which
+		return violation.New("receipt", "duplicate_receipt", "You already claimed this receipt on another expense (%s, dated %s). A receipt can be claimed once; attach the receipt of this expense.", other[0].Id, other[0].IncurredOn)
+	default:
+		return violation.New("receipt", "duplicate_receipt", "This receipt is already claimed on another rep's expense. A receipt can be claimed once; attach the receipt of this expense.")
+	}
+}
+
+// withinTierPolicy applies the customer's tier policy: a limit per
+// category and a yearly care cap.
+func withinTierPolicy(sub *submission) error {
+	customer, err := sub.app.FindRecordById("customers", sub.x.GetString("customer"))
+	if err != nil {
 		return err
 	}
-	amount := int64(x.GetInt("amount"))
-	cur := s.Currency
-	day := x.GetString("incurred_on")
-	title := plan.GetString("title")
-	approvedBudget := int64(plan.GetInt("approved_budget"))
-
-	// The plan must be in force: approved, or approved earlier and waiting
-	// for a budget change to be approved (the old budget stays in force).
-	if st := plan.GetString("status"); st != "approved" && !(st == "submitted" && approvedBudget > 0) {
-		return violation.New("plan", "plan_not_approved", "Plan %q is %s; expenses can be submitted only against an approved plan. Get the plan approved first.", title, st)
-	}
-	if c := x.GetString("currency"); c != cur {
-		return currencyMismatch(cur, c)
-	}
-	if start, end := plan.GetString("period_start"), plan.GetString("period_end"); day < start || day > end {
-		return violation.New("incurred_on", "outside_plan_period", "The expense date %s is outside plan %q, which runs from %s to %s. Use a date in that period or another plan.", day, title, start, end)
-	}
-	incurred, err := s.ParseDay(day)
+	sub.customer = customer
+	tiers, err := org.LoadTiers(sub.app)
 	if err != nil {
-		return violation.New("incurred_on", dateInvalid, "incurred_on %s.", notADay(day))
+		return err
 	}
-	today := s.Today(now)
-	if incurred.After(now.Add(time.Duration(s.FutureToleranceHours) * time.Hour)) {
-		return violation.New("incurred_on", "expense_in_future", "The expense date %s is in the future: today is %s, and an expense may be dated at most %d hours ahead. Submit it on or after the day it was incurred.", day, today, s.FutureToleranceHours)
+	tier, ok := org.Find(tiers, customer.GetString("tier"))
+	if !ok {
+		return nil
 	}
-	age := daysBetween(day, today)
-	if age > s.MaxAgeDays {
-		return violation.New("incurred_on", "expense_too_old", "This expense is %d days old; expenses must be submitted within %d days of the date they were incurred. Ask finance how to claim it.", age, s.MaxAgeDays)
+	category := sub.x.GetString("category")
+	if limit, ok := tier.CategoryLimits[category]; ok && limit > 0 && sub.amount > limit {
+		return violation.New("amount", "category_limit_exceeded", "A single %s expense for a tier %s customer may be at most %s; this one is %s. Lower the amount to %s or less.", category, tier.Tier, sub.money(limit), sub.money(sub.amount), sub.money(limit))
 	}
-	if amount > s.ReceiptRequiredOver && x.GetString("receipt") == "" && len(x.GetUnsavedFiles("receipt")) == 0 { // stored, or uploaded by this write
-		return violation.New("receipt", "receipt_required", "Expenses over %s need a receipt; this one is %s. Attach a photo or PDF of the receipt and submit again.", org.Money(s.ReceiptRequiredOver, cur), org.Money(amount, cur))
-	}
-	if sha := x.GetString("receipt_sha256"); sha != "" {
-		var other []struct {
-			Id         string `db:"id"`
-			IncurredOn string `db:"incurred_on"`
-			Rep        string `db:"rep"`
-		}
-		err := app.DB().Select("id", "incurred_on", "rep").From("expenses").
-			Where(dbx.HashExp{"receipt_sha256": sha}).
-			AndWhere(dbx.NewExp("receipt_sha256 != ''")). // the condition of idx_expenses_receipt: without it SQLite scans
-			AndWhere(dbx.Not(dbx.HashExp{"status": "draft"})).
-			AndWhere(dbx.Not(dbx.HashExp{"id": x.Id})).Limit(1).All(&other)
+	if cap := tier.AnnualCareCap; cap > 0 {
+		spent, err := budget.CareSpend(sub.app, customer.Id, sub.day)
 		if err != nil {
 			return err
 		}
-		switch {
-		case len(other) == 0:
-		case other[0].Rep == x.GetString("rep"): // yours: say which
-			return violation.New("receipt", "duplicate_receipt", "You already claimed this receipt on another expense (%s, dated %s). A receipt can be claimed once; attach the receipt of this expense.", other[0].Id, other[0].IncurredOn)
-		default: // someone else's, which you may not see
-			return violation.New("receipt", "duplicate_receipt", "This receipt is already claimed on another rep's expense. A receipt can be claimed once; attach the receipt of this expense.")
+		if spent+sub.amount > cap {
+			return violation.New("amount", "tier_cap_exceeded", "%s (tier %s) has a yearly care cap of %s and already %s committed in %s: %s left, but this expense is %s.", customer.GetString("name"), tier.Tier, sub.money(cap), sub.money(spent), sub.day[:4], sub.money(max(cap-spent, 0)), sub.money(sub.amount))
 		}
 	}
+	return nil
+}
 
-	customer, err := app.FindRecordById("customers", x.GetString("customer"))
-	if err != nil {
-		return err
+// withinPlanBudget: over the plan's approved budget, plan_on_exceed says
+// whether to refuse, warn or escalate to finance.
+func withinPlanBudget(sub *submission) error {
+	approved, committed := int64(sub.plan.GetInt("approved_budget")), int64(sub.plan.GetInt("committed"))
+	if committed+sub.amount <= approved {
+		return nil
 	}
-	tiers, err := org.LoadTiers(app)
-	if err != nil {
-		return err
+	switch sub.s.PlanOnExceed {
+	case "warn":
+		sub.flag("plan_over_budget")
+	case "escalate":
+		sub.flag("plan_over_budget", "budget_escalated")
+		sub.escalate = true
+	default:
+		return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", sub.plan.GetString("title"), sub.money(max(approved-committed, 0)), sub.money(approved), sub.money(committed), sub.money(sub.amount))
 	}
-	if tier, ok := org.Find(tiers, customer.GetString("tier")); ok {
-		category := x.GetString("category")
-		if limit, ok := tier.CategoryLimits[category]; ok && limit > 0 && amount > limit {
-			return violation.New("amount", "category_limit_exceeded", "A single %s expense for a tier %s customer may be at most %s; this one is %s. Lower the amount to %s or less.", category, tier.Tier, org.Money(limit, cur), org.Money(amount, cur), org.Money(limit, cur))
-		}
-		if cap := tier.AnnualCareCap; cap > 0 {
-			spent, err := budget.CareSpend(app, customer.Id, day)
-			if err != nil {
-				return err
-			}
-			if spent+amount > cap {
-				return violation.New("amount", "tier_cap_exceeded", "%s (tier %s) has a yearly care cap of %s and already %s committed in %s: %s left, but this expense is %s.", customer.GetString("name"), tier.Tier, org.Money(cap, cur), org.Money(spent, cur), day[:4], org.Money(max(cap-spent, 0), cur), org.Money(amount, cur))
-			}
-		}
-	}
+	return nil
+}
 
-	var flags []string
-	escalate := false
-	planCommitted := int64(plan.GetInt("committed"))
-	if planCommitted+amount > approvedBudget {
-		switch s.PlanOnExceed {
-		case "warn":
-			flags = append(flags, "plan_over_budget")
-		case "escalate":
-			flags = append(flags, "plan_over_budget", "budget_escalated")
-			escalate = true
-		default:
-			return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", title, org.Money(max(approvedBudget-planCommitted, 0), cur), org.Money(approvedBudget, cur), org.Money(planCommitted, cur), org.Money(amount, cur))
-		}
-	}
-	budgets, err := budget.Matching(app, budget.Of(x))
+// withinBudgets: over a budget covering the expense, its on_exceed says
+// whether to refuse, warn or escalate; near it (warn_at_percent), warn.
+func withinBudgets(sub *submission) error {
+	budgets, err := budget.Matching(sub.app, budget.Of(sub.x))
 	if err != nil {
 		return err
 	}
+	sub.budgets = budgets
 	for _, b := range budgets {
 		limit, committed := int64(b.GetInt("amount")), int64(b.GetInt("committed"))
-		after := committed + amount
-		if after > limit {
-			switch b.GetString("on_exceed") {
-			case "warn":
-				flags = append(flags, "budget_warn")
-			case "escalate":
-				flags = append(flags, "budget_escalated")
-				escalate = true
-			default:
-				return violation.New("amount", "budget_exceeded", "Budget %q (%s to %s) has %s left of %s; this expense is %s. Lower the amount or ask finance to raise the budget.", b.GetString("name"), b.GetString("period_start"), b.GetString("period_end"), org.Money(max(limit-committed, 0), cur), org.Money(limit, cur), org.Money(amount, cur))
+		after := committed + sub.amount
+		switch {
+		case after <= limit:
+			if after*100 >= limit*int64(warnPercent(b)) {
+				sub.flag("budget_warn")
 			}
-		} else if after*100 >= limit*int64(warnPercent(b)) {
-			flags = append(flags, "budget_warn")
+		case b.GetString("on_exceed") == "warn":
+			sub.flag("budget_warn")
+		case b.GetString("on_exceed") == "escalate":
+			sub.flag("budget_escalated")
+			sub.escalate = true
+		default:
+			return violation.New("amount", "budget_exceeded", "Budget %q (%s to %s) has %s left of %s; this expense is %s. Lower the amount or ask finance to raise the budget.", b.GetString("name"), b.GetString("period_start"), b.GetString("period_end"), sub.money(max(limit-committed, 0)), sub.money(limit), sub.money(sub.amount))
 		}
 	}
+	return nil
+}
 
-	dup, err := countExpenses(app, x, dbx.HashExp{"rep": x.GetString("rep"), "incurred_on": day,
-		"customer": customer.Id, "category": x.GetString("category"), "amount": amount})
-	if err != nil {
-		return err
-	}
+// flagDuplicate: another submitted expense of the rep, same day, customer,
+// category and amount.
+func flagDuplicate(sub *submission) error {
+	dup, err := countExpenses(sub.app, sub.x, dbx.HashExp{"rep": sub.x.GetString("rep"), "incurred_on": sub.day,
+		"customer": sub.customer.Id, "category": sub.x.GetString("category"), "amount": sub.amount})
 	if dup > 0 {
-		flags = append(flags, "possible_duplicate")
+		sub.flag("possible_duplicate")
 	}
-	visited, err := visitedOn(app, s, customer.Id, day)
-	if err != nil {
-		return err
+	return err
+}
+
+func flagNoVisit(sub *submission) error {
+	visited, err := visitedOn(sub.app, sub.s, sub.customer.Id, sub.day)
+	if err == nil && !visited {
+		sub.flag("no_visit_same_day")
 	}
-	if !visited {
-		flags = append(flags, "no_visit_same_day")
+	return err
+}
+
+func flagOffsiteCheckin(sub *submission) error {
+	offsite, err := offsiteOn(sub.app, sub.s, sub.customer.Id, sub.day)
+	if offsite {
+		sub.flag(offsiteFlag)
 	}
-	if offsite, err := offsiteOn(app, s, customer.Id, day); err != nil {
-		return err
-	} else if offsite {
-		flags = append(flags, offsiteFlag)
+	return err
+}
+
+// flagLateSubmission: older than org_settings.late_submission_days.
+func flagLateSubmission(sub *submission) error {
+	if sub.age() > sub.s.LateSubmissionDays {
+		sub.flag("late_submission")
 	}
-	if age > s.LateSubmissionDays { // org_settings.late_submission_days
-		flags = append(flags, "late_submission")
-	}
-	slices.Sort(flags)
-	flags = slices.Compact(flags)
+	return nil
+}
+
+// route stamps the submission and approves it at once (auto_approve_under,
+// no flags) or sends it to the first approver of its charged team.
+func (sub *submission) route() error {
+	x := sub.x
+	slices.Sort(sub.flags)
+	flags := slices.Compact(sub.flags)
 	if flags == nil {
 		flags = []string{}
 	}
-
-	x.Set(submittedKey, &submitted{plan: plan, budgets: budgets})
+	x.Set(submittedKey, &submitted{plan: sub.plan, budgets: sub.budgets})
 	x.Set("flags", flags)
-	x.Set("finance_review", escalate)
+	x.Set("finance_review", sub.escalate)
 	x.Set("submitted_at", types.NowDateTime())
-	if s.AutoApproveUnder > 0 && amount <= s.AutoApproveUnder && len(flags) == 0 {
+	if sub.s.AutoApproveUnder > 0 && sub.amount <= sub.s.AutoApproveUnder && len(flags) == 0 {
 		x.Set("status", "approved")
 		x.Set("approved_at", types.NowDateTime())
 		x.Set("approver", "")
@@ -184,7 +303,7 @@ func submitExpense(app core.App, x *core.Record, now time.Time) error {
 		x.Set(autoKey, true)
 		return nil
 	}
-	return routeSubmit(app, x, x.GetString("rep"))
+	return routeSubmit(sub.app, x, x.GetString("rep"))
 }
 
 // spentBeforeReassignment lets the rep of draft x submit it against a plan

@@ -49,19 +49,8 @@ func sumsAfterUpdate(e *core.RecordEvent) error {
 // plans and budgets an expense write touched from the expense's old share
 // to its new one (old is nil on create).
 func afterExpenseWrite(app core.App, old, x *core.Record) error {
-	if marked(x, autoKey) {
-		x.Set(autoKey, nil)
-		approvals, err := app.FindCollectionByNameOrId("approvals")
-		if err != nil {
-			return err
-		}
-		ap := core.NewRecord(approvals)
-		ap.Load(map[string]any{"expense": x.Id, "decision": "approve", "note": "auto"})
-		ap.Set(autoKey, true)
-		actor.AsServer(ap)
-		if err := app.Save(ap); err != nil {
-			return err
-		}
+	if err := autoApproval(app, x); err != nil {
+		return err
 	}
 	sub, _ := x.GetRaw(submittedKey).(*submitted)
 	x.Set(submittedKey, nil)
@@ -73,23 +62,61 @@ func afterExpenseWrite(app core.App, old, x *core.Record) error {
 	if before == after && (unmoved || before == (budget.Sums{})) {
 		return nil
 	}
+	if err := movePlanSums(app, sub, old, x, before, after); err != nil {
+		return err
+	}
+	return moveBudgetSums(app, sub, old, x, before, after)
+}
 
-	var err error
+// autoApproval writes the approval record of an expense approved at submit
+// (autoKey, set by its submission's route).
+func autoApproval(app core.App, x *core.Record) error {
+	if !marked(x, autoKey) {
+		return nil
+	}
+	x.Set(autoKey, nil)
+	approvals, err := app.FindCollectionByNameOrId("approvals")
+	if err != nil {
+		return err
+	}
+	ap := core.NewRecord(approvals)
+	ap.Load(map[string]any{"expense": x.Id, "decision": "approve", "note": "auto"})
+	ap.Set(autoKey, true)
+	actor.AsServer(ap)
+	return app.Save(ap)
+}
+
+// movePlanSums moves the expense's share from its old plan to its new one
+// (the same plan: the net change); the plan loaded at submit is reused.
+func movePlanSums(app core.App, sub *submitted, old, x *core.Record, before, after budget.Sums) error {
 	plans := sumChanges{}
 	plans.add(old.GetString("plan"), nil, budget.Sums{}.Minus(before))
 	plans.add(x.GetString("plan"), nil, after)
 	for _, id := range plans.ids {
-		var plan *core.Record
-		if sub != nil && sub.plan.Id == id {
-			plan = sub.plan
-		} else if plan, err = app.FindRecordById("plans", id); err != nil {
+		plan, err := submittedOr(app, sub, id)
+		if err != nil {
 			continue // gone with its expenses
 		}
 		if err := adjust(app, plan, plans.delta[id], x); err != nil {
 			return err
 		}
 	}
+	return nil
+}
 
+// submittedOr is plan id: the one loaded at submit, or else read.
+func submittedOr(app core.App, sub *submitted, id string) (*core.Record, error) {
+	if sub != nil && sub.plan.Id == id {
+		return sub.plan, nil
+	}
+	return app.FindRecordById("plans", id)
+}
+
+// moveBudgetSums moves the expense's share out of the budgets that covered
+// it and into those that cover it now; the budgets matched at submit are
+// reused.
+func moveBudgetSums(app core.App, sub *submitted, old, x *core.Record, before, after budget.Sums) error {
+	var err error
 	budgets := sumChanges{}
 	var matched []*core.Record
 	if sub != nil {
