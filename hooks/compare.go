@@ -21,7 +21,9 @@ func changedFields(r, old *core.Record, names []string) []string {
 	return changed
 }
 
-// sameValue compares two field values as the API would show them.
+// sameValue compares two field values as the API would show them. Both
+// are values of one field, cast by it to one Go type: JSON compares by its
+// meaning (key order and spacing aside), the rest by value.
 func sameValue(a, b any) bool {
 	if isZero(a) && isZero(b) {
 		return true
@@ -31,7 +33,7 @@ func sameValue(a, b any) bool {
 	if okA || okB {
 		return canonicalJSON(fmt.Sprint(ja)) == canonicalJSON(fmt.Sprint(jb))
 	}
-	return reflect.DeepEqual(a, b) || fmt.Sprint(a) == fmt.Sprint(b)
+	return reflect.DeepEqual(a, b)
 }
 
 func canonicalJSON(s string) string {

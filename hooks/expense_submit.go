@@ -72,8 +72,6 @@ var submitChecks = []func(*submission) error{
 	flagLateSubmission, // late_submission
 }
 
-func (sub *submission) flag(flags ...string) { sub.flags = append(sub.flags, flags...) }
-
 // age is how many days ago, in the org time zone, the expense was incurred.
 func (sub *submission) age() int { return daysBetween(sub.day, sub.s.Today(sub.now)) }
 
@@ -209,9 +207,9 @@ func withinPlanBudget(sub *submission) error {
 	}
 	switch sub.s.PlanOnExceed {
 	case "warn":
-		sub.flag("plan_over_budget")
+		sub.flags = append(sub.flags, "plan_over_budget")
 	case "escalate":
-		sub.flag("plan_over_budget", "budget_escalated")
+		sub.flags = append(sub.flags, "plan_over_budget", "budget_escalated")
 		sub.escalate = true
 	default:
 		return violation.New("amount", "plan_budget_exceeded", "Plan %q has %s left of its approved budget of %s (%s committed); this expense is %s. Lower the amount or raise the plan's budget (it needs approval again).", sub.plan.GetString("title"), sub.money(max(approved-committed, 0)), sub.money(approved), sub.money(committed), sub.money(sub.amount))
@@ -233,12 +231,12 @@ func withinBudgets(sub *submission) error {
 		switch {
 		case after <= limit:
 			if after*100 >= limit*int64(warnPercent(b)) {
-				sub.flag("budget_warn")
+				sub.flags = append(sub.flags, "budget_warn")
 			}
 		case b.GetString("on_exceed") == "warn":
-			sub.flag("budget_warn")
+			sub.flags = append(sub.flags, "budget_warn")
 		case b.GetString("on_exceed") == "escalate":
-			sub.flag("budget_escalated")
+			sub.flags = append(sub.flags, "budget_escalated")
 			sub.escalate = true
 		default:
 			return violation.New("amount", "budget_exceeded", "Budget %q (%s to %s) has %s left of %s; this expense is %s. Lower the amount or ask finance to raise the budget.", b.GetString("name"), b.GetString("period_start"), b.GetString("period_end"), sub.money(max(limit-committed, 0)), sub.money(limit), sub.money(sub.amount))
@@ -253,7 +251,7 @@ func flagDuplicate(sub *submission) error {
 	dup, err := countExpenses(sub.app, sub.x, dbx.HashExp{"rep": sub.x.GetString("rep"), "incurred_on": sub.day,
 		"customer": sub.customer.Id, "category": sub.x.GetString("category"), "amount": sub.amount})
 	if dup > 0 {
-		sub.flag("possible_duplicate")
+		sub.flags = append(sub.flags, "possible_duplicate")
 	}
 	return err
 }
@@ -261,7 +259,7 @@ func flagDuplicate(sub *submission) error {
 func flagNoVisit(sub *submission) error {
 	visited, err := visitedOn(sub.app, sub.s, sub.customer.Id, sub.day)
 	if err == nil && !visited {
-		sub.flag("no_visit_same_day")
+		sub.flags = append(sub.flags, "no_visit_same_day")
 	}
 	return err
 }
@@ -269,7 +267,7 @@ func flagNoVisit(sub *submission) error {
 func flagOffsiteCheckin(sub *submission) error {
 	offsite, err := offsiteOn(sub.app, sub.s, sub.customer.Id, sub.day)
 	if offsite {
-		sub.flag(offsiteFlag)
+		sub.flags = append(sub.flags, offsiteFlag)
 	}
 	return err
 }
@@ -277,7 +275,7 @@ func flagOffsiteCheckin(sub *submission) error {
 // flagLateSubmission: older than org_settings.late_submission_days.
 func flagLateSubmission(sub *submission) error {
 	if sub.age() > sub.s.LateSubmissionDays {
-		sub.flag("late_submission")
+		sub.flags = append(sub.flags, "late_submission")
 	}
 	return nil
 }
