@@ -1,16 +1,17 @@
 package hooks_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"image"
+	"image/png"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/cron"
 
-	"rapport/hooks"
 	"rapport/internal/testkit"
 )
 
@@ -371,29 +372,6 @@ func TestTransitions(t *testing.T) {
 	}
 }
 
-func TestCloseExpiredPlans(t *testing.T) {
-	app := testkit.NewApp(t)
-	o := testkit.NewOrg(t, app)
-	// plan_grace_days defaults to max_age_days (60)
-	ended := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_start": testkit.Day(-100), "period_end": testkit.Day(-61)})
-	inGrace := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_start": testkit.Day(-100), "period_end": testkit.Day(-60)})
-	running := mkPlan(t, o, "rita", "approved", 100, map[string]any{"period_end": testkit.Day(0)})
-	draft := mkPlan(t, o, "rita", "draft", 100, map[string]any{"period_start": testkit.Day(-40), "period_end": testkit.Day(-1)})
-	scheduled := slices.ContainsFunc(app.Cron().Jobs(), func(j *cron.Job) bool { return j.Id() == "rapport_close_expired_plans" })
-	if !scheduled {
-		t.Fatal("closing expired plans is not scheduled")
-	}
-	n, err := hooks.CloseExpiredPlans(app, time.Now())
-	if err != nil || n != 1 {
-		t.Fatalf("closed %d, %v", n, err)
-	}
-	for r, want := range map[*core.Record]string{ended: "closed", inGrace: "approved", running: "approved", draft: "draft"} {
-		if got := reload(t, app, "plans", r.Id).GetString("status"); got != want {
-			t.Errorf("plan ending %s: %s, want %s", r.GetString("period_end"), got, want)
-		}
-	}
-}
-
 // Another currency than the org's is refused when written, on a draft too,
 // not only at submit.
 func TestCurrencyIsCheckedWhenWritten(t *testing.T) {
@@ -424,4 +402,38 @@ func TestCurrencyIsCheckedWhenWritten(t *testing.T) {
 	if res := c.Do("rita", "PATCH", url, `{"description":"lunch"}`); res.Status != 200 {
 		t.Errorf("edit of a CNY draft after the switch to USD: %d %s", res.Status, res.Body)
 	}
+}
+
+// A receipt uploaded by the write that submits counts: on create, and
+// replacing the draft's receipt.
+func TestReceiptUploadedWithTheSubmit(t *testing.T) {
+	app := testkit.NewApp(t)
+	w := seedScope(t, app)
+	c := testkit.NewClient(t, w.Org)
+	plan := planOf(t, w, "rita", "approved")
+	pdf := func(n int) map[string]testkit.File {
+		return map[string]testkit.File{"receipt": {Name: "receipt.pdf", Content: fmt.Appendf(nil, "%%PDF-1.4\n%% receipt %d\n", n)}}
+	}
+	res := c.Upload("rita", "POST", "/api/collections/expenses/records", map[string]string{"plan": plan, "category": "meal",
+		"amount": "25000", "incurred_on": testkit.Day(0), "status": "submitted"}, pdf(1))
+	if res.Status != 200 || res.JSON()["status"] != "submitted" || res.JSON()["receipt"] == "" {
+		t.Fatalf("create + submit with a receipt: %d %s", res.Status, res.Body)
+	}
+	res = c.Upload("rita", "POST", "/api/collections/expenses/records", map[string]string{"plan": plan, "category": "meal",
+		"amount": "25000", "incurred_on": testkit.Day(0)}, pdf(2))
+	if res.Status != 200 {
+		t.Fatalf("a draft with a receipt: %d %s", res.Status, res.Body)
+	}
+	res = c.Upload("rita", "PATCH", "/api/collections/expenses/records/"+res.JSON()["id"].(string), map[string]string{"status": "submitted"}, pdf(3))
+	if res.Status != 200 || res.JSON()["status"] != "submitted" {
+		t.Fatalf("the receipt replaced with the submit: %d %s", res.Status, res.Body)
+	}
+}
+
+func pngBytes(t testing.TB) []byte {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 300, 200))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
