@@ -180,3 +180,16 @@ func concat(lists ...[]Step) []Step {
 func bind[T hook.Tagger](h *hook.TaggedHook[T], st Stage, id string, fn func(T) error) {
 	h.Bind(&hook.Handler[T]{Id: id, Priority: st.Priority, Func: fn})
 }
+
+// StageServe and StageAuth place the handlers of events outside the write
+// pipeline (the server starting, PocketBase's auth routes): one each per
+// event, so their order is not at stake.
+var (
+	StageServe = Stage{"serve", 0}
+	StageAuth  = Stage{"auth", 0}
+)
+
+// bindUntagged is bind for the hooks of events that carry no collection.
+func bindUntagged[T hook.Resolver](h *hook.Hook[T], st Stage, id string, fn func(T) error) {
+	h.Bind(&hook.Handler[T]{Id: id, Priority: st.Priority, Func: fn})
+}

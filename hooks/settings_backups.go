@@ -25,18 +25,20 @@ const legacyBackupCron = "0 3 * * *"
 // admin typed (neither the old default nor one Rapport derived) is theirs
 // and stays.
 func bindBackups(app core.App) {
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		if err := nightlyBackups(se.App, nil, time.Now()); err != nil {
-			se.App.Logger().Error("scheduling backups at night", "error", err)
-		}
-		return se.Next()
-	})
+	bindUntagged(app.OnServe(), StageServe, "rapport.backups.at_start", backupsAtStart)
 	bind(app.OnRecordUpdate("org_settings"), StageConsequences, "rapport.org_settings.backups", backupsFollowZone)
 	app.Cron().MustAdd("rapport_backup_clock", "5 * * * *", func() {
 		if err := nightlyBackups(app, nil, time.Now()); err != nil {
 			app.Logger().Error("scheduling backups at night", "error", err)
 		}
 	})
+}
+
+func backupsAtStart(se *core.ServeEvent) error {
+	if err := nightlyBackups(se.App, nil, time.Now()); err != nil {
+		se.App.Logger().Error("scheduling backups at night", "error", err)
+	}
+	return se.Next()
 }
 
 // backupsFollowZone moves the backup schedule with the org's time zone.

@@ -17,24 +17,26 @@ var seeded = []string{"tier_policies", "org_settings"}
 // from. Records written through the hooks are already explained: nothing
 // is added.
 func bindExplained(app core.App) {
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		err := se.App.RunInTransaction(func(tx core.App) error {
-			for _, name := range seeded {
-				records, err := tx.FindAllRecords(name)
-				if err != nil {
+	bindUntagged(app.OnServe(), StageServe, "rapport.audit.explain_seeded", explainSeeded)
+}
+
+func explainSeeded(se *core.ServeEvent) error {
+	err := se.App.RunInTransaction(func(tx core.App) error {
+		for _, name := range seeded {
+			records, err := tx.FindAllRecords(name)
+			if err != nil {
+				return err
+			}
+			for _, r := range records {
+				if err := audit.Explain(tx, r); err != nil {
 					return err
 				}
-				for _, r := range records {
-					if err := audit.Explain(tx, r); err != nil {
-						return err
-					}
-				}
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-		return se.Next()
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return se.Next()
 }

@@ -3,10 +3,12 @@ package hooks
 import (
 	"database/sql"
 	"errors"
+	"slices"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/catalog"
 	"rapport/internal/org"
 )
 
@@ -17,7 +19,7 @@ import (
 // the record, after the other derivations (owner, customer), just before
 // the version stamp (StageLabel); migration 1700000050 wrote it on existing records.
 func bindLabels(app core.App) {
-	for _, c := range []string{"plans", "expenses"} {
+	for _, c := range catalog.Names(func(c *catalog.Collection) bool { return slices.Contains(c.ServerFields, "label") }) {
 		bind(app.OnRecordCreateExecute(c), StageLabel, "rapport."+c+".label", setLabel)
 		bind(app.OnRecordUpdateExecute(c), StageLabel, "rapport."+c+".label", setLabel)
 	}

@@ -13,26 +13,28 @@ import (
 // permissions, and they are written as before the actor stamp failed
 // closed.
 func bindAccountFlows(app core.App) {
-	app.OnRecordConfirmVerificationRequest().BindFunc(func(e *core.RecordConfirmVerificationRequestEvent) error {
-		actor.AsServer(e.Record)
-		return e.Next()
+	const id = "rapport.users.account_flow"
+	bind(app.OnRecordConfirmVerificationRequest(), StageAuth, id, func(e *core.RecordConfirmVerificationRequestEvent) error {
+		return asServer(e.Record, e.Next)
 	})
-	app.OnRecordConfirmPasswordResetRequest().BindFunc(func(e *core.RecordConfirmPasswordResetRequestEvent) error {
-		actor.AsServer(e.Record)
-		return e.Next()
+	bind(app.OnRecordConfirmPasswordResetRequest(), StageAuth, id, func(e *core.RecordConfirmPasswordResetRequestEvent) error {
+		return asServer(e.Record, e.Next)
 	})
-	app.OnRecordConfirmEmailChangeRequest().BindFunc(func(e *core.RecordConfirmEmailChangeRequestEvent) error {
-		actor.AsServer(e.Record)
-		return e.Next()
+	bind(app.OnRecordConfirmEmailChangeRequest(), StageAuth, id, func(e *core.RecordConfirmEmailChangeRequestEvent) error {
+		return asServer(e.Record, e.Next)
 	})
-	app.OnRecordAuthWithOTPRequest().BindFunc(func(e *core.RecordAuthWithOTPRequestEvent) error {
-		actor.AsServer(e.Record)
-		return e.Next()
+	bind(app.OnRecordAuthWithOTPRequest(), StageAuth, id, func(e *core.RecordAuthWithOTPRequestEvent) error {
+		return asServer(e.Record, e.Next)
 	})
-	app.OnRecordAuthWithOAuth2Request().BindFunc(func(e *core.RecordAuthWithOAuth2RequestEvent) error {
-		if e.Record != nil { // an existing account; a new one is created through the create request
-			actor.AsServer(e.Record)
-		}
-		return e.Next()
+	bind(app.OnRecordAuthWithOAuth2Request(), StageAuth, id, func(e *core.RecordAuthWithOAuth2RequestEvent) error {
+		return asServer(e.Record, e.Next) // nil: a new account, created through the create request
 	})
+}
+
+// asServer stamps the server on the account the route saves, if any.
+func asServer(account *core.Record, next func() error) error {
+	if account != nil {
+		actor.AsServer(account)
+	}
+	return next()
 }

@@ -97,21 +97,25 @@ func (l *signInLimiter) sweep(now time.Time) {
 // and those that do not.
 func bindSignIn(app core.App) {
 	l := &signInLimiter{accounts: map[string]*signInAccount{}}
-	app.OnRecordAuthWithPasswordRequest().BindFunc(func(e *core.RecordAuthWithPasswordRequestEvent) error {
-		key := e.Collection.Id + "/" + strings.ToLower(strings.TrimSpace(e.Identity))
-		if e.Record != nil {
-			key = e.Collection.Id + "/" + e.Record.Id // every identity field of the account counts together
-		}
-		wait, ok := l.begin(key, time.Now())
-		if !ok {
-			seconds := int(wait.Round(time.Second) / time.Second)
-			seconds = max(seconds, 1)
-			msg := fmt.Sprintf("Too many failed sign-ins for this account: try again in %d seconds (after %d failed passwords in %d minutes, sign-in pauses).", seconds, signInFailures, int(signInWindow/time.Minute))
-			e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
-			return router.NewApiError(http.StatusTooManyRequests, msg, validation.Errors{"identity": validation.NewError("too_many_attempts", msg)})
-		}
-		err := e.Next()
-		l.end(key, time.Now(), err != nil)
-		return err
-	})
+	bind(app.OnRecordAuthWithPasswordRequest(), StageAuth, "rapport.signin.limit", l.limit)
+}
+
+// limit refuses a password sign-in on an account with too many recent
+// failures, and counts this attempt's outcome.
+func (l *signInLimiter) limit(e *core.RecordAuthWithPasswordRequestEvent) error {
+	key := e.Collection.Id + "/" + strings.ToLower(strings.TrimSpace(e.Identity))
+	if e.Record != nil {
+		key = e.Collection.Id + "/" + e.Record.Id // every identity field of the account counts together
+	}
+	wait, ok := l.begin(key, time.Now())
+	if !ok {
+		seconds := int(wait.Round(time.Second) / time.Second)
+		seconds = max(seconds, 1)
+		msg := fmt.Sprintf("Too many failed sign-ins for this account: try again in %d seconds (after %d failed passwords in %d minutes, sign-in pauses).", seconds, signInFailures, int(signInWindow/time.Minute))
+		e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
+		return router.NewApiError(http.StatusTooManyRequests, msg, validation.Errors{"identity": validation.NewError("too_many_attempts", msg)})
+	}
+	err := e.Next()
+	l.end(key, time.Now(), err != nil)
+	return err
 }
