@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"slices"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -116,29 +115,9 @@ func planTransition(app core.App, p *core.Record) error {
 	from, to := old.GetString("status"), p.GetString("status")
 	a := actor.Of(p)
 	isOwner := a.Privileged() || a.UserID() == p.GetString("owner")
-	changed := changedFields(p, old, planContent)
-
-	if len(changed) > 0 && from != "draft" {
-		others := slices.DeleteFunc(slices.Clone(changed), func(f string) bool { return f == "budget" })
-		if from == "approved" && len(others) == 0 && (to == from || to == "submitted") && isOwner {
-			if err := belowCommitted(app, p, old.GetInt("budget"), "Ask for at least that."); err != nil {
-				return err
-			}
-			// A new budget needs approval; the approved one stays in force.
-			p.Set("status", "submitted")
-			return routeSubmit(app, p, p.GetString("owner"))
-		}
-		field := changed[0]
-		if len(others) > 0 {
-			field = others[0]
-		}
-		hint := ""
-		if from == "approved" {
-			hint = " Only the budget of an approved plan can change (it then needs approval again)."
-		}
-		return violation.New(field, "locked", "Plan %q is %s, so its %s can no longer be changed.%s", old.GetString("title"), from, field, hint)
+	if changed := changedFields(p, old, planContent); len(changed) > 0 && from != "draft" {
+		return changeAfterDraft(app, p, changed, isOwner)
 	}
-
 	switch {
 	case from == to:
 		return nil
@@ -157,24 +136,6 @@ func planTransition(app core.App, p *core.Record) error {
 		}
 	}
 	return invalidTransition("plan", from, to, planHint(from, to))
-}
-
-// belowCommitted refuses to lower plan p's budget from `from` to below what
-// its expenses already committed, as budget_below_committed does for
-// budgets: asked by the owner, or granted by an approver after more was
-// committed meanwhile. Raising an overspent plan's budget
-// (plan_on_exceed = warn) stays possible.
-func belowCommitted(app core.App, p *core.Record, from int, hint string) error {
-	to, committed := p.GetInt("budget"), p.GetInt("committed")
-	if to >= from || to >= committed {
-		return nil
-	}
-	s, err := org.LoadSettings(app)
-	if err != nil {
-		return err
-	}
-	return violation.New("budget", "budget_below_committed", "Plan %q already has %s committed; its budget cannot go below that (%s asked). %s",
-		p.Original().GetString("title"), org.Money(int64(committed), s.Currency), org.Money(int64(to), s.Currency), hint)
 }
 
 func planHint(from, to string) string {
