@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/actor"
+	"rapport/internal/catalog"
 )
 
 // Save writes r as user as (nil: as the server, actor.Server). To update,
@@ -42,18 +43,19 @@ func Create(app core.App, as *core.Record, collection string, data map[string]an
 // Plan brings a plan from its current status to status: submitted,
 // approved, rejected or closed.
 func Plan(app core.App, plan *core.Record, status string) error {
-	return drive(app, plan, "owner", status)
+	return drive(app, plan, status)
 }
 
 // Expense brings an expense from its current status to status: submitted,
 // approved, rejected or paid.
 func Expense(app core.App, expense *core.Record, status string) error {
-	return drive(app, expense, "rep", status)
+	return drive(app, expense, status)
 }
 
 // drive takes one step at a time along draft → submitted → approved |
 // rejected, approved → closed (plans) | paid (expenses).
-func drive(app core.App, r *core.Record, ownerField, status string) error {
+func drive(app core.App, r *core.Record, status string) error {
+	ownerField := catalog.Get(r.Collection().Name).Owner
 	for range 5 {
 		fresh, err := app.FindRecordById(r.Collection(), r.Id)
 		if err != nil {
@@ -104,10 +106,7 @@ func Decide(app core.App, r *core.Record, decision, note string) error {
 // DecideOnce records one decision on r (freshly read) by its current
 // approver, or by a finance user when the chain has run out.
 func DecideOnce(app core.App, r *core.Record, decision, note string) error {
-	field := "plan"
-	if r.Collection().Name == "expenses" {
-		field = "expense"
-	}
+	field := catalog.DecisionField(r.Collection().Name)
 	approver, err := app.FindRecordById("users", r.GetString("approver"))
 	if err != nil {
 		if approver, err = Finance(app); err != nil {

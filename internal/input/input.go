@@ -1,7 +1,6 @@
 // Package input checks the types of a client's write as sent, before
-// PocketBase casts them: the one entry for the raw-input check that both
-// client write paths call, the records API's request hooks (CheckRequest)
-// and the sync push (Check).
+// PocketBase casts them. Both client write paths, the records API's request
+// hooks and the sync push, call it through internal/clientwrite.
 package input
 
 import (
@@ -31,8 +30,8 @@ import (
 // type before any record hook sees it, and the cast never fails: "maybe" is
 // false for a bool, "fifty" or [40000000] is 0 for a number, true is 1, and
 // "here" is the point {0, 0}. So the types are checked on the raw input of
-// every client write path — the records API (REST, batch, dashboard) by
-// CheckRequest from its request hooks, the sync push by calling Check —
+// every client write path — the records API (REST, batch, dashboard) from
+// its request hooks, the sync push per mutation (internal/clientwrite) —
 // and a value of the wrong type is 400 invalid_type, before anything is
 // written.
 //
@@ -60,21 +59,31 @@ const InvalidType = "invalid_type"
 // dashboard shows it.
 
 // CheckRequest checks the raw input of a records API write (REST, batch,
-// dashboard). Request hooks run after PocketBase replaced
-// RequestInfo().Body with the cast values, so the body is read again as
-// sent: JSON from the (re-readable) request body, forms from their text
-// values and @jsonPayload. Superusers may set hidden fields, so theirs are
-// checked too.
+// dashboard): Sent, checked with hidden fields when a superuser writes.
+// clientwrite.Request does this and the actor stamp in one request hook;
+// this one goes once the records API's hooks call that.
 func CheckRequest(e *core.RecordRequestEvent) error {
 	info, err := e.RequestInfo()
 	if err != nil {
 		return err
 	}
+	raw, err := Sent(e)
+	if err != nil {
+		return err
+	}
+	return Check(e.Collection, raw, info.HasSuperuserAuth())
+}
+
+// Sent is the input of a records API write as the client sent it. Request
+// hooks run after PocketBase replaced RequestInfo().Body with the cast
+// values, so the body is read again as sent: JSON from the (re-readable)
+// request body, forms from their text values and @jsonPayload.
+func Sent(e *core.RecordRequestEvent) (map[string]any, error) {
 	raw, err := rawBody(e.Request)
 	if err != nil {
-		return router.NewInternalServerError("The request body could not be read again.", err)
+		return nil, router.NewInternalServerError("The request body could not be read again.", err)
 	}
-	return check(e.Collection, raw, info.HasSuperuserAuth())
+	return raw, nil
 }
 
 // rawBody is the request body as PocketBase's BindBody reads it, without
@@ -138,12 +147,9 @@ func DecodeExact(raw []byte, to any) error {
 // c do not take: 400 with data.<field>.code = "invalid_type" for each one,
 // and a message naming the field, what it got and what it takes. Keys that
 // name no field are left alone, as PocketBase leaves them; so are hidden
-// fields, which a client's write does not set.
-func Check(c *core.Collection, data map[string]any) error {
-	return check(c, data, false)
-}
-
-func check(c *core.Collection, data map[string]any, withHidden bool) error {
+// fields, which a client's write does not set, unless withHidden (a
+// superuser's write).
+func Check(c *core.Collection, data map[string]any, withHidden bool) error {
 	var errs validation.Errors
 	var msgs []string
 	for _, key := range slices.Sorted(maps.Keys(data)) {

@@ -24,6 +24,7 @@ import (
 type env struct {
 	o     *testkit.Org
 	inbox *mailtest.Inbox
+	rest  *testkit.Client // over the server
 	url   string
 }
 
@@ -34,22 +35,15 @@ func setup(t *testing.T) *env {
 	links.Register(app)
 	o := testkit.NewOrg(t, app)
 	inbox := mailtest.Start(t, app)
-	srv := testkit.Serve(t, app)
-	return &env{o: o, inbox: inbox, url: srv.URL}
+	rest := testkit.ServeClient(t, o)
+	return &env{o: o, inbox: inbox, rest: rest, url: rest.URL()}
 }
 
 // submitted seeds an approved plan of rita's (1,000 yuan) and submits an
 // expense of amount yuan on it as rita: it waits for mia.
 func (e *env) submitted(t *testing.T, amountYuan int64) (plan, expense *core.Record) {
 	t.Helper()
-	plan = testkit.MustCreate(t, e.o.App, nil, "plans", map[string]any{"customer": e.o.Customers["rita"].Id, "title": "Care for Acme",
-		"methods": []string{"meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(30), "budget": testkit.Yuan(1000), "status": "approved"})
-	x := testkit.MustCreate(t, e.o.App, nil, "expenses", map[string]any{"plan": plan.Id, "category": "other", "amount": testkit.Yuan(amountYuan),
-		"incurred_on": testkit.Day(0), "description": "client lunch"})
-	if err := flow.Expense(e.o.App, x, "submitted"); err != nil {
-		t.Fatal(err)
-	}
-	return plan, e.o.Reload(t, x)
+	return e.o.Submitted(t, 1000, amountYuan)
 }
 
 var linkPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+/l/[A-Za-z0-9_.-]+`)
@@ -340,13 +334,9 @@ func TestRotateSecret(t *testing.T) {
 	if _, err := links.Parse(app, token); err != nil {
 		t.Fatalf("refused rotation changed the secret: %v", err)
 	}
-	req, _ := http.NewRequest("POST", e.url+"/api/links/rotate-secret", nil)
-	req.Header.Set("Authorization", testkit.SuperuserToken(t, app))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("superuser rotates: %v %v", res, err)
+	if status, res := e.call(t, "superuser", "POST", "/api/links/rotate-secret", nil); status != 200 {
+		t.Fatalf("superuser rotates: %d %v", status, res)
 	}
-	res.Body.Close()
 	if _, err := links.Parse(app, token); err != links.ErrInvalid {
 		t.Fatalf("a link from before the API rotation: %v", err)
 	}

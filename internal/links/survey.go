@@ -27,13 +27,13 @@ type surveyRequest struct {
 // must be one of the customer's contacts' (so the link cannot be sent to
 // the rep's own mailbox).
 func requestSurvey(e *core.RequestEvent) error {
+	info, err := e.RequestInfo() // reads the body first: the same answer whether the visit exists or not
+	if err != nil {
+		return badSurveyBody()
+	}
 	visit, err := e.App.FindRecordById("visits", e.Request.PathValue("id"))
 	if err != nil {
 		return e.NotFoundError("", nil)
-	}
-	info, err := e.RequestInfo()
-	if err != nil {
-		return err
 	}
 	if ok, err := e.App.CanAccessRecord(visit, info, visit.Collection().ViewRule); err != nil {
 		return err
@@ -45,7 +45,7 @@ func requestSurvey(e *core.RequestEvent) error {
 	}
 	var body surveyRequest
 	if err := e.BindBody(&body); err != nil {
-		return violation.New("email", "invalid_type", "Send {\"email\": \"…\"}: one of the customer's contacts' email addresses.")
+		return badSurveyBody()
 	}
 	email := strings.TrimSpace(body.Email)
 	switch {
@@ -80,6 +80,10 @@ func requestSurvey(e *core.RequestEvent) error {
 		return e.Error(http.StatusBadGateway, "The mail server did not take the survey email; try again later.", err)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"sent": true, "email": email, "expires": expires.Format(time.RFC3339)})
+}
+
+func badSurveyBody() error {
+	return violation.New("email", "invalid_type", "Send {\"email\": \"…\"}: one of the customer's contacts' email addresses.")
 }
 
 // isContact reports whether email is one of customer's contacts' emails

@@ -1,8 +1,6 @@
 package links_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,23 +10,12 @@ import (
 	"rapport/internal/testkit"
 )
 
-// call sends a JSON request as user name ("" for a guest) over HTTP.
+// call sends a JSON request as user name ("" for a guest, or "superuser")
+// over HTTP.
 func (e *env) call(t *testing.T, as, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	if as != "" {
-		req.Header.Set("Authorization", e.o.Token(t, as))
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out := map[string]any{}
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	return res.StatusCode, out
+	res := e.rest.Do(as, method, path, body)
+	return res.Status, res.JSON()
 }
 
 func code(res map[string]any, field string) string {
@@ -71,6 +58,11 @@ func TestSurveyRoundTrip(t *testing.T) {
 	planned := testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": acme.Id, "status": "scheduled", "due_date": testkit.Day(1)})
 	if status, res := e.call(t, "rita", "POST", "/api/visits/"+planned.Id+"/survey", map[string]any{"email": "li.wei@acme.example"}); status != 400 || code(res, "status") != "visit_not_done" {
 		t.Errorf("survey of a scheduled visit: %d %v", status, res)
+	}
+	for _, body := range []string{`{"email": `, `["li.wei@acme.example"]`, `{"email": 7}`} { // sent as is
+		if status, res := e.call(t, "rita", "POST", path, body); status != 400 || code(res, "email") != "invalid_type" {
+			t.Errorf("survey request %s: %d %v", body, status, res)
+		}
 	}
 	e.inbox.None(t, 0)
 

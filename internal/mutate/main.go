@@ -1,6 +1,7 @@
 // Command mutate is a small mutation tester for the rule and sync code. It
 // makes one plausible bug at a time in hooks/, internal/budget,
-// internal/approval, internal/audit or internal/sync — a comparison's
+// internal/approval, internal/audit, internal/sync or internal/clientwrite
+// (the push's rule checks) — a comparison's
 // boundary flipped (> to >=), an equality negated, one side of && or ||
 // dropped, an integer constant off by one, an if's condition dropped (the
 // guard never fires) — and runs the tests that guard that code against it.
@@ -9,7 +10,7 @@
 //
 // The source tree is never touched: each mutant is handed to the go
 // command through -overlay. Comparisons with nil (error plumbing) are left
-// alone. A seeded random sample is run, split evenly across the five
+// alone. A seeded random sample is run, split evenly across the six
 // packages, since every site would take hours on a small machine:
 //
 //	go run ./internal/mutate -n 40 -seed 1        # run a sample
@@ -50,6 +51,7 @@ var targets = []struct {
 	{"internal/approval", []string{"./internal/approval", "./hooks"}},
 	{"internal/audit", []string{"./internal/audit", "./hooks"}},
 	{"internal/sync", []string{"./internal/sync"}},
+	{"internal/clientwrite", []string{"./internal/clientwrite", "./internal/sync"}},
 }
 
 // mutant is one edit of one file: the bytes [start, end) become text.

@@ -1,11 +1,7 @@
 package notify_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	netmail "net/mail"
 	"strings"
 	"testing"
@@ -16,50 +12,19 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
-	"rapport/internal/flow"
 	"rapport/internal/mail/mailtest"
 	"rapport/internal/notify"
 	"rapport/internal/sync"
 	"rapport/internal/testkit"
 )
 
-func setup(t *testing.T) (*tests.TestApp, *testkit.Org, *client) {
+func setup(t *testing.T) (*tests.TestApp, *testkit.Org, *testkit.Client) {
 	t.Helper()
 	app := testkit.NewApp(t)
 	sync.Register(app)
 	notify.Register(app)
 	o := testkit.NewOrg(t, app)
-	return app, o, &client{t: t, o: o, url: testkit.Serve(t, app).URL}
-}
-
-// client calls the API over real HTTP (the sync push reads its body twice,
-// which an in-process recorder does not allow).
-type client struct {
-	t   *testing.T
-	o   *testkit.Org
-	url string
-}
-
-// Do sends a JSON request as user as ("" for a guest).
-func (c *client) Do(as, method, path string, body any) testkit.Response {
-	c.t.Helper()
-	var r io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		r = bytes.NewReader(raw)
-	}
-	req, _ := http.NewRequest(method, c.url+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	if as != "" {
-		req.Header.Set("Authorization", c.o.Token(c.t, as))
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return testkit.Response{Status: res.StatusCode, Body: b}
+	return app, o, testkit.ServeClient(t, o)
 }
 
 // A notice reaches only its user: Rita lists and marks hers, Rob sees none
@@ -138,13 +103,7 @@ func TestDecisionNotice(t *testing.T) {
 	if err := testkit.Save(app, nil, rita); err != nil {
 		t.Fatal(err)
 	}
-	plan := testkit.MustCreate(t, app, nil, "plans", map[string]any{"customer": o.Customers["rita"].Id, "title": "Care for Acme",
-		"methods": []string{"meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(30), "budget": testkit.Yuan(5000), "status": "approved"})
-	x := testkit.MustCreate(t, app, nil, "expenses", map[string]any{"plan": plan.Id, "category": "other", "amount": testkit.Yuan(150),
-		"incurred_on": testkit.Day(0), "description": "client lunch"})
-	if err := flow.Expense(app, x, "submitted"); err != nil {
-		t.Fatal(err)
-	}
+	_, x := o.Submitted(t, 5000, 150)
 
 	// rob may not decide: nothing is written, nothing is mailed
 	if r := c.Do("rob", "POST", "/api/collections/approvals/records", map[string]any{"expense": x.Id, "decision": "reject"}); r.Status < 400 {

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"rapport/internal/flow"
 	"rapport/internal/mail/mailtest"
 	"rapport/internal/notify"
 	"rapport/internal/org"
@@ -20,13 +19,7 @@ func TestManagerSummary(t *testing.T) {
 	app, o, _ := setup(t)
 	inbox := mailtest.Start(t, app)
 	o.Budget(t, "team", "warn", 170, map[string]any{"team": o.Teams["field"].Id, "name": "Field care"})
-	plan := testkit.MustCreate(t, app, nil, "plans", map[string]any{"customer": o.Customers["rita"].Id, "title": "Care for Acme",
-		"methods": []string{"meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(30), "budget": testkit.Yuan(5000), "status": "approved"})
-	x := testkit.MustCreate(t, app, nil, "expenses", map[string]any{"plan": plan.Id, "category": "other", "amount": testkit.Yuan(150),
-		"incurred_on": testkit.Day(0), "description": "client lunch"})
-	if err := flow.Expense(app, x, "submitted"); err != nil {
-		t.Fatal(err)
-	}
+	o.Submitted(t, 5000, 150)
 	testkit.MustCreate(t, app, nil, "visits", map[string]any{"customer": o.Customers["rita"].Id, "status": "missed", "due_date": testkit.Day(-1)})
 
 	now := time.Now()

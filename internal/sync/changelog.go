@@ -2,11 +2,12 @@ package sync
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/catalog"
 )
 
 // bindChangeLog hangs the change log on the record model events, after
@@ -85,15 +86,15 @@ func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 // relogApprovals: an approval is visible through its plan's or expense's
 // owner and team, so when those move, the approvals' audience moves too.
 func relogApprovals(app core.App, p *poker, original, r *core.Record) error {
-	name := r.Collection().Name
-	if name != "plans" && name != "expenses" {
+	field := catalog.DecisionField(r.Collection().Name)
+	if field == "" {
 		return nil
 	}
 	before, after := ownerKeys(original), ownerKeys(r)
 	if slices.Equal(before, after) {
 		return nil
 	}
-	approvals, err := app.FindAllRecords("approvals", dbx.HashExp{strings.TrimSuffix(name, "s"): r.Id})
+	approvals, err := app.FindAllRecords("approvals", dbx.HashExp{field: r.Id})
 	if err != nil {
 		return err
 	}

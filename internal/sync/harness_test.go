@@ -1,14 +1,10 @@
 package sync_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"sort"
-	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -25,6 +21,7 @@ type env struct {
 	t      testing.TB
 	app    *tests.TestApp
 	o      *testkit.Org
+	rest   *testkit.Client // over the server
 	url    string
 	ids    int // record ids handed to clients
 	mu     gosync.Mutex
@@ -38,10 +35,13 @@ func newEnv(t testing.TB) *env {
 	return serve(t, app, testkit.NewOrg(t, app))
 }
 
-// serve starts a real HTTP server over app, whose hooks are registered.
+// serve starts a real HTTP server over app, whose hooks are registered; o
+// is the org whose data app holds.
 func serve(t testing.TB, app *tests.TestApp, o *testkit.Org) *env {
 	t.Helper()
-	return &env{t: t, app: app, o: o, url: testkit.Serve(t, app).URL}
+	o = o.In(app)
+	rest := testkit.ServeClient(t, o)
+	return &env{t: t, app: app, o: o, rest: rest, url: rest.URL()}
 }
 
 // client is a sync client of user name with a deterministic clientId.
@@ -52,35 +52,14 @@ func (e *env) client(name, clientID string) *syncclient.Client {
 }
 
 // call does one JSON request as user name and decodes the answer. A string
-// body is sent as is, JSON or not.
+// body is sent as written, JSON or not (testkit placeholders expanded).
 func (e *env) call(name, method, path string, body any) (int, map[string]any) {
 	e.t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	default:
-		raw, _ := json.Marshal(b)
-		r = bytes.NewReader(raw)
-	}
-	req, _ := http.NewRequest(method, e.url+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	if name != "" {
-		req.Header.Set("Authorization", e.o.Token(e.t, name))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	res := e.rest.Do(name, method, path, body)
 	e.mu.Lock()
-	e.header = resp.Header
+	e.header = res.Header
 	e.mu.Unlock()
-	out := map[string]any{}
-	raw, _ := io.ReadAll(resp.Body)
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out
+	return res.Status, res.JSON()
 }
 
 // restView lists every synced collection through the records API as user

@@ -52,36 +52,6 @@ func TestTransient(t *testing.T) {
 	}
 }
 
-// The push's create check tells "the rule says no" from "the rule could not
-// be asked": a failing query is an error (a busy database stops the push
-// for a retry), never a rejection the phone would drop the mutation for.
-func TestCreateCheckFailureIsNotADenial(t *testing.T) {
-	app := testkit.NewApp(t)
-	o := testkit.NewOrg(t, app)
-	coll, err := app.FindCachedCollectionByNameOrId("customers")
-	if err != nil {
-		t.Fatal(err)
-	}
-	check := func(auth *core.Record) (bool, error) {
-		r := core.NewRecord(coll)
-		r.Load(map[string]any{"name": "Acme", "owner": o.Users["rita"].Id})
-		return createAllowed(app, &core.RequestInfo{Auth: auth, Method: "POST"}, coll, r)
-	}
-	if ok, err := check(o.Users["rita"]); !ok || err != nil {
-		t.Fatalf("rita creating a customer: %v %v", ok, err)
-	}
-	if ok, err := check(nil); ok || err != nil {
-		t.Fatalf("anonymous create: %v %v, want a plain denial", ok, err)
-	}
-	if err := app.ConcurrentDB().(*dbx.DB).Close(); err != nil {
-		t.Fatal(err)
-	}
-	ok, err := check(o.Users["rita"])
-	if ok || err == nil || !isTransient(err) {
-		t.Fatalf("closed database: %v %v, want a transient error", ok, err)
-	}
-}
-
 // Two pushes of a restored install that both read its lastMutationId before
 // either rebased: one rebases and reports the ids between as lost, the
 // other sees where it went; the mark is spent.

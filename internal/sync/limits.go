@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,6 +14,8 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"rapport/internal/input"
 )
 
 // The sync limits (docs/sync.md, "Limits"): what one install can make the
@@ -200,22 +201,26 @@ func tooLarge(m *Mutation, r rawMutation, bad validation.Errors) bool {
 	return over
 }
 
-// boundedJSON is a mutation's data or base as sent. One over MaxDataBytes
-// is cut down as it is decoded, read in place from the decoder's buffer:
-// never copied whole.
+// boundedJSON is a mutation's data or base, decoded once as it is read,
+// numbers exact (json.Number, as the records API's raw input check reads
+// them). One over MaxDataBytes is cut down as it is decoded, read in place
+// from the decoder's buffer: never copied whole.
 type boundedJSON struct {
-	json.RawMessage                // the value, when within the bound
-	size            int            // its length as sent
-	kept            map[string]any // what fits of it, when over
+	fields    map[string]any // the object, when within the bound
+	notObject bool           // it is neither an object nor null
+	size      int            // its length as sent
+	kept      map[string]any // what fits of it, when over
 }
 
 func (b *boundedJSON) UnmarshalJSON(p []byte) error {
-	b.size = len(p)
+	*b = boundedJSON{size: len(p)}
 	if len(p) > MaxDataBytes {
 		b.kept = truncateFields(p, MaxDataBytes)
 		return nil
 	}
-	b.RawMessage = bytes.Clone(p)
+	if input.DecodeExact(p, &b.fields) != nil {
+		b.fields, b.notObject = nil, true
+	}
 	return nil
 }
 
@@ -226,7 +231,7 @@ func (b *boundedJSON) UnmarshalJSON(p []byte) error {
 func truncateFields(raw json.RawMessage, limit int) map[string]any {
 	var all map[string]any
 	out := map[string]any{}
-	if json.Unmarshal(raw, &all) != nil {
+	if input.DecodeExact(raw, &all) != nil {
 		return out
 	}
 	size := 2 // {}

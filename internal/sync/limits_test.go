@@ -27,18 +27,8 @@ func (e *env) pushRaw(name string, body []byte, chunked bool) (int, map[string]a
 	if chunked {
 		r = io.MultiReader(r) // no Content-Length
 	}
-	req, _ := http.NewRequest(http.MethodPost, e.url+"/api/sync/push", r)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", e.o.Token(e.t, name))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out := map[string]any{}
-	raw, _ := io.ReadAll(resp.Body)
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out
+	res := e.rest.Send(name, http.MethodPost, "/api/sync/push", "application/json", r)
+	return res.Status, res.JSON()
 }
 
 // paddedPush is a push of one visit create whose body takes exactly size

@@ -274,23 +274,9 @@ func incrementalPage(e *core.RequestEvent, c cursor, limit int) ([]Change, curso
 			return nil, c, false, err
 		}
 	}
-	ids := map[string][]string{}
-	for r := range lastAt {
-		ids[r.coll] = append(ids[r.coll], r.id)
-	}
-	visible := map[ref]*core.Record{}
-	for name, list := range ids {
-		coll, err := e.App.FindCachedCollectionByNameOrId(name)
-		if err != nil {
-			continue // a collection that no longer exists: nothing to show
-		}
-		records, err := visibleRecords(e, coll, coll.ViewRule, dbx.In(coll.Name+".id", toAny(list)...), len(list))
-		if err != nil {
-			return nil, c, false, err
-		}
-		for _, r := range records {
-			visible[ref{name, r.Id}] = r
-		}
+	visible, err := viewable(e, lastAt)
+	if err != nil {
+		return nil, c, false, err
 	}
 	changes := []Change{}
 	for i, r := range rows {
@@ -308,6 +294,30 @@ func incrementalPage(e *core.RequestEvent, c cursor, limit int) ([]Change, curso
 }
 
 type ref struct{ coll, id string }
+
+// viewable loads the records of page the user may view now, by the
+// collection's view rule; the others are missing from the map.
+func viewable(e *core.RequestEvent, page map[ref]int) (map[ref]*core.Record, error) {
+	ids := map[string][]string{}
+	for r := range page {
+		ids[r.coll] = append(ids[r.coll], r.id)
+	}
+	visible := map[ref]*core.Record{}
+	for name, list := range ids {
+		coll, err := e.App.FindCachedCollectionByNameOrId(name)
+		if err != nil {
+			continue // a collection that no longer exists: nothing to show
+		}
+		records, err := visibleRecords(e, coll, coll.ViewRule, dbx.In(coll.Name+".id", toAny(list)...), len(list))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range records {
+			visible[ref{name, r.Id}] = r
+		}
+	}
+	return visible, nil
+}
 
 // dropLater removes from page the records that have change rows for k after
 // seq: the client will get them there, so a record leaving scope arrives as

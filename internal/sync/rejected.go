@@ -67,11 +67,11 @@ func rejectionsFull(app core.App, clientID string) (bool, error) {
 	return n >= MaxOpenRejections, err
 }
 
-// tooManyRejections is the push's 429: the mutations before took effect,
-// lastMutationId says how far.
-func tooManyRejections(res *pushResponse, finish func(int) error) error {
-	res.Code = "too_many_rejections"
-	res.Message = "This install holds " + itoa(MaxOpenRejections) + " unresolved rejected mutations, the most it may; " +
+// tooManyRejections makes the push's answer 429: the mutations before
+// took effect, lastMutationId says how far.
+func (p *pushing) tooManyRejections() int {
+	p.res.Code = "too_many_rejections"
+	p.res.Message = "This install holds " + itoa(MaxOpenRejections) + " unresolved rejected mutations, the most it may; " +
 		"dismiss some (DELETE /api/sync/rejected/{clientId}/{id}) and push again. Mutations up to lastMutationId took effect."
-	return finish(http.StatusTooManyRequests)
+	return http.StatusTooManyRequests
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/catalog"
 )
 
 // minCandidateChunk is the fewest candidate ids a snapshot page reads at a
@@ -47,16 +49,16 @@ func snapshotRecords(e *core.RequestEvent, coll *core.Collection, after string, 
 
 // candidateSQL is a query of the ids of coll that user might be allowed to
 // list: a superset of the list rule's answer, read through indexed columns.
-// It mirrors who the rules name (owner, rep, approver, the teams one views,
-// deciders) the way audience does for the change log; whoever it does not
-// narrow (staff, and the small collections) gets every id. Deciders are found
-// through approvals: whoever decides a plan or an expense is the approver of
-// its approval (hooks/approvals.go).
+// It reads the grants of the collection's catalogue entry, as audience does
+// for the change log: the owner, the approver, the teams the user views, the
+// records it decided (found through approvals: whoever decides a plan or an
+// expense is the approver of its approval), and for a linked collection
+// (approvals) whatever links to the candidates of its targets. Whom it does
+// not narrow (staff, grants to everyone or to team members) gets every id.
 func candidateSQL(app core.App, coll string, user *core.Record) (string, dbx.Params, error) {
-	all := "SELECT id FROM " + coll
 	params := dbx.Params{"me": user.Id}
 	if isStaff(user.GetString("role")) {
-		return all, params, nil
+		return "SELECT id FROM " + coll, params, nil
 	}
 	var viewed []string
 	err := app.DB().NewQuery(`SELECT id FROM teams
@@ -68,33 +70,29 @@ func candidateSQL(app core.App, coll string, user *core.Record) (string, dbx.Par
 	if len(viewed) > 0 {
 		teams = bindList(params, "t", toAny(viewed))
 	}
-	own := func(table string, users ...string) string {
-		arms := []string{"SELECT id FROM " + table + " WHERE team IN (" + teams + ")"}
-		for _, u := range users {
-			arms = append(arms, "SELECT id FROM "+table+" WHERE "+u+" = {:me}")
-		}
-		return strings.Join(arms, " UNION ")
+	return candidates(catalog.Get(coll), teams), params, nil
+}
+
+// candidates is the id query of c's records that name {:me} or one of teams.
+func candidates(c *catalog.Collection, teams string) string {
+	seen := c.Seen
+	if seen.Everyone || seen.EveryoneWhen != nil || seen.MembersWhen != nil {
+		return "SELECT id FROM " + c.Name
 	}
-	decided := func(field string) string {
-		return "SELECT " + field + " FROM approvals WHERE approver = {:me} AND " + field + " != ''"
+	var arms []string
+	if seen.TeamViewers {
+		arms = append(arms, "SELECT id FROM "+c.Name+" WHERE team IN ("+teams+")")
 	}
-	plans := own("plans", "owner", "approver") + " UNION " + decided("plan")
-	expenses := own("expenses", "rep", "approver") + " UNION " + decided("expense")
-	switch coll {
-	case "customers", "complaints":
-		return own(coll, "owner"), params, nil
-	case "visits":
-		return own(coll, "rep"), params, nil
-	case "plans":
-		return plans, params, nil
-	case "expenses":
-		return expenses, params, nil
-	case "approvals":
-		return "SELECT id FROM approvals WHERE approver = {:me}" +
-			" UNION SELECT id FROM approvals WHERE plan IN (" + plans + ")" +
-			" UNION SELECT id FROM approvals WHERE expense IN (" + expenses + ")", params, nil
-	case "notifications":
-		return "SELECT id FROM notifications WHERE user = {:me}", params, nil
+	if seen.Owner {
+		arms = append(arms, "SELECT id FROM "+c.Name+" WHERE "+c.Owner+" = {:me}")
 	}
-	return all, params, nil
+	if seen.Approvers {
+		field := catalog.DecisionField(c.Name)
+		arms = append(arms, "SELECT id FROM "+c.Name+" WHERE approver = {:me}",
+			"SELECT "+field+" FROM approvals WHERE approver = {:me} AND "+field+" != ''")
+	}
+	for _, l := range seen.Via {
+		arms = append(arms, "SELECT id FROM "+c.Name+" WHERE "+l.Field+" IN ("+candidates(catalog.Get(l.Collection), teams)+")")
+	}
+	return strings.Join(arms, " UNION ")
 }

@@ -22,10 +22,12 @@ import (
 	"slices"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"rapport/internal/catalog"
 )
 
 // Collections are the synced collections, in snapshot order.
-var Collections = []string{"org_settings", "tier_policies", "budgets", "customers", "plans", "visits", "expenses", "approvals", "complaints", "notifications"}
+var Collections = catalog.Synced
 
 func isSynced(collection string) bool { return slices.Contains(Collections, collection) }
 
@@ -34,7 +36,7 @@ const (
 	keyStaff = "staff"
 )
 
-func isStaff(role string) bool { return role == "finance" || role == "admin" }
+func isStaff(role string) bool { return slices.Contains(catalog.StaffRoles, role) }
 
 // keys is a small ordered set of audience keys.
 type keys []string
@@ -70,55 +72,42 @@ func (k *keys) merge(other keys) {
 }
 
 // audience lists the keys of everyone who may view r (r may be a record's
-// Original(), to get the audience before a change).
+// Original(), to get the audience before a change): the grants of the
+// collection's catalogue entry, the same the list rule renders.
 func audience(app core.App, r *core.Record) keys {
+	c := catalog.Get(r.Collection().Name)
+	seen := c.Seen
 	var k keys
-	switch r.Collection().Name {
-	case "tier_policies", "org_settings":
+	if seen.Everyone || seen.EveryoneWhen.Holds(r.GetString) {
 		k.add(keyAll)
 		return k
-	case "notifications": // its user's alone, staff included
-		k.user(r.GetString("user"))
-		return k
-	case "customers":
-		k.user(r.GetString("owner"))
-	case "plans":
-		k.user(r.GetString("owner"))
+	}
+	if seen.Owner {
+		k.user(r.GetString(c.Owner))
+	}
+	if seen.Approvers {
 		k.user(r.GetString("approver"))
 		k.deciders(r)
-	case "visits":
-		k.user(r.GetString("rep"))
-	case "complaints":
-		k.user(r.GetString("owner"))
-	case "expenses":
-		k.user(r.GetString("rep"))
-		k.user(r.GetString("approver"))
-		k.deciders(r)
-	case "approvals":
-		k.user(r.GetString("approver"))
-		if p, err := app.FindRecordById("plans", r.GetString("plan")); err == nil {
-			k.merge(ownerKeys(p))
-		}
-		if x, err := app.FindRecordById("expenses", r.GetString("expense")); err == nil {
-			k.merge(ownerKeys(x))
-		}
-	case "budgets":
-		if r.GetString("scope") == "org" {
-			k.add(keyAll)
-			return k
-		}
-		if rep := r.GetString("rep"); rep != "" {
-			k.user(rep)
-			if u, err := app.FindRecordById("users", rep); err == nil {
-				k.viewers(u.GetString("team"))
-			}
-		}
-		if r.GetString("scope") == "team" {
-			k.members(r.GetString("team"))
+	}
+	for _, l := range seen.Via {
+		if linked, err := app.FindRecordById(l.Collection, r.GetString(l.Field)); err == nil {
+			k.merge(ownerKeys(linked))
 		}
 	}
-	k.viewers(r.GetString("team"))
-	k.add(keyStaff)
+	if seen.OwnerTeamViewers {
+		if u, err := app.FindRecordById("users", r.GetString(c.Owner)); err == nil {
+			k.viewers(u.GetString("team"))
+		}
+	}
+	if seen.MembersWhen.Holds(r.GetString) {
+		k.members(r.GetString("team"))
+	}
+	if seen.TeamViewers {
+		k.viewers(r.GetString("team"))
+	}
+	if seen.Staff {
+		k.add(keyStaff)
+	}
 	return k
 }
 
@@ -130,14 +119,21 @@ func (k *keys) deciders(r *core.Record) {
 	}
 }
 
-// ownerKeys are the keys through which a plan's or expense's approvals are
-// visible: its owner, its deciders and its team's viewers.
+// ownerKeys are the keys through which the records linking to r see it (an
+// approval through its plan or expense, catalog.Seen.Via): r's owner, its
+// deciders and its team's viewers.
 func ownerKeys(r *core.Record) keys {
+	c := catalog.Get(r.Collection().Name)
 	var k keys
-	k.user(r.GetString("owner"))
-	k.user(r.GetString("rep"))
-	k.deciders(r)
-	k.viewers(r.GetString("team"))
+	if c.Seen.Owner {
+		k.user(r.GetString(c.Owner))
+	}
+	if c.Approvable {
+		k.deciders(r)
+	}
+	if c.Seen.TeamViewers {
+		k.viewers(r.GetString("team"))
+	}
 	return k
 }
 

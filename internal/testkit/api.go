@@ -26,6 +26,10 @@ type Case struct {
 	Contains    []string
 	NotContains []string
 	Check       func(t testing.TB, o *Org) // assertions on the database afterwards
+	// Events pins the app events the request fires, by name and count
+	// (tests.ApiScenario.ExpectedEvents; "*": 0 means no others). Setup's
+	// writes are not counted.
+	Events map[string]int
 }
 
 // Run executes c as a tests.ApiScenario.
@@ -39,6 +43,7 @@ func (c Case) Run(t *testing.T) {
 		ExpectedContent:    c.Contains,
 		NotExpectedContent: c.NotContains,
 		Headers:            map[string]string{},
+		ExpectedEvents:     c.Events,
 	}
 	if s.Method == "" {
 		s.Method = http.MethodGet

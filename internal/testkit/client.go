@@ -10,37 +10,35 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// Client sends REST requests to an app's router in-process. Unlike Case it
-// keeps one app across requests, for tests that walk through many calls
-// (scope matrices, multi-step flows).
+// Client sends REST requests to an app's router, in-process (NewClient)
+// or over real HTTP (ServeClient). Unlike Case it keeps one app across
+// requests, for tests that walk through many calls (scope matrices,
+// multi-step flows).
 type Client struct {
 	t   testing.TB
 	org *Org
-	mux http.Handler
+	mux http.Handler // in-process; without one, over HTTP
+	url string       // the server's base URL
 }
 
-// NewClient builds the router of o.App, with every OnServe route bound.
+// NewClient calls the router of o.App (Handler) in-process.
 func NewClient(t testing.TB, o *Org) *Client {
 	t.Helper()
-	router, err := apis.NewRouter(o.App)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Client{t: t, org: o}
-	err = o.App.OnServe().Trigger(&core.ServeEvent{App: o.App, Router: router}, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		c.mux = mux
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return &Client{t: t, org: o, mux: Handler(t, o.App)}
 }
+
+// ServeClient calls o.App over real HTTP (Serve), for tests that also
+// drive other HTTP clients against it (sync devices, realtime).
+func ServeClient(t testing.TB, o *Org) *Client {
+	t.Helper()
+	return &Client{t: t, org: o, url: Serve(t, o.App).URL}
+}
+
+// URL is the loopback server's base URL ("" in-process).
+func (c *Client) URL() string { return c.url }
 
 // Response is a REST answer.
 type Response struct {
@@ -69,19 +67,24 @@ func (r Response) Code(field string) string {
 // expansion) or nil.
 func (c *Client) Do(as, method, url string, body any) Response {
 	c.t.Helper()
-	var reader io.Reader
+	return c.Send(as, method, url, "application/json", c.jsonBody(body))
+}
+
+// jsonBody is body as JSON (a string as is, after {placeholder} expansion;
+// nil is none).
+func (c *Client) jsonBody(body any) io.Reader {
+	c.t.Helper()
 	switch b := body.(type) {
 	case nil:
+		return nil
 	case string:
-		reader = strings.NewReader(c.org.Expand(b))
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		reader = bytes.NewReader(raw)
+		return strings.NewReader(c.org.Expand(b))
 	}
-	return c.Send(as, method, url, "application/json", reader)
+	raw, err := json.Marshal(body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return bytes.NewReader(raw)
 }
 
 // Upload sends a multipart form: fields plus one file per files key.
@@ -120,14 +123,27 @@ func (c *Client) Send(as, method, url, contentType string, body io.Reader) Respo
 // SendToken sends a request with the given auth token ("" for none).
 func (c *Client) SendToken(token, method, url, contentType string, body io.Reader) Response {
 	c.t.Helper()
-	req := httptest.NewRequest(method, c.org.Expand(url), body)
+	req := httptest.NewRequest(method, c.url+c.org.Expand(url), body)
 	req.Header.Set("content-type", contentType)
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
-	rec := httptest.NewRecorder()
-	c.mux.ServeHTTP(rec, req)
-	return Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	if c.mux != nil {
+		rec := httptest.NewRecorder()
+		c.mux.ServeHTTP(rec, req)
+		return Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	}
+	req.RequestURI = "" // a client's request, not a server's
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return Response{Status: res.StatusCode, Header: res.Header, Body: raw}
 }
 
 // Token is the auth token of as ("" for a guest).

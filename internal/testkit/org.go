@@ -26,6 +26,14 @@ type Org struct {
 	Refs      map[string]string       // ids a test stored for {placeholders}
 }
 
+// In is the same organisation in app, which holds a copy of o.App's data
+// (the server restarted on it, a restored backup).
+func (o *Org) In(app core.App) *Org {
+	in := *o
+	in.App = app
+	return &in
+}
+
 // Yuan converts whole yuan to minor units.
 func Yuan(y int64) int64 { return y * 100 }
 

@@ -2,8 +2,6 @@ package testkit
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -122,28 +120,12 @@ func Run(t testing.TB, env []string, bin string, args ...string) string {
 // JSON answer; any status but 200 fails the test.
 func Call(t testing.TB, token, method, url string, body any) map[string]any {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		r = bytes.NewReader(raw)
+	c := &Client{t: t, org: &Org{}} // no router, no base: over HTTP to url
+	res := c.SendToken(token, method, url, "application/json", c.jsonBody(body))
+	if res.Status != http.StatusOK {
+		t.Fatalf("%s %s: %d %s", method, url, res.Status, res.Body)
 	}
-	req, err := http.NewRequest(method, url, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out := map[string]any{}
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: %d %v", method, url, resp.StatusCode, out)
-	}
-	return out
+	return res.JSON()
 }
 
 // SignIn is a user's auth token from the standard sign-in endpoint.

@@ -201,6 +201,12 @@ function signIn() {
   };
 }
 
+// Notes typed beside a request and not yet sent, by request id: a redraw
+// when a pull lands puts them back; leaving the view forgets them.
+let notes = {};
+main.addEventListener('input', (e) => { if (e.target.dataset.note) notes[e.target.dataset.note] = e.target.value; });
+const restoreNotes = () => main.querySelectorAll('[data-note]').forEach((el) => { el.value = notes[el.dataset.note] ?? ''; });
+
 let queued = false;
 function render() {
   if (queued) return;
@@ -214,9 +220,10 @@ function render() {
     $('#who').textContent = signedIn ? `${r.user.name || r.user.email} (${r.user.role})` : '';
     if (!signedIn) return signIn();
     (views[name] || views.approvals)[1]();
+    restoreNotes();
   });
 }
-window.addEventListener('hashchange', render);
+window.addEventListener('hashchange', () => { notes = {}; render(); });
 // records views follow the data; report views change only on demand
 r.on('change', () => { if (!/team|spend|budgets/.test(location.hash)) render(); });
 loadFinanceIds().catch(() => {}).finally(render); // offline: the ids kept last time
