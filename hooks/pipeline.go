@@ -22,9 +22,8 @@ type Stage struct {
 // The stages of a write, in the order they run on each kind of event.
 var (
 	// Request events (the records API: REST, batch, dashboard): who asks.
-	StageActor        = Stage{"actor", -30}         // stamp the caller on the record
-	StageInput        = Stage{"input", -20}         // raw input types
-	StageRequestRules = Stage{"request rules", -10} // rules that need the request body
+	StageClient       = Stage{"client write entry", -30} // values as sent, then the caller stamped
+	StageRequestRules = Stage{"request rules", -10}      // rules that need the request body
 
 	// OnRecordValidate: after PocketBase's field validation.
 	StageValues = Stage{"values", 0}
@@ -79,18 +78,12 @@ func on(event string, st Stage, role string, collections ...string) []Step {
 // collection are in different stages, so their order never depends on
 // which file binds first. docs/architecture.md draws it as a table.
 var Pipeline = concat(
-	[]Step{
-		{"OnRecordCreateRequest", StageActor, "rapport.request.actor", nil},
-		{"OnRecordCreateRequest", StageInput, "rapport.request.input", nil},
-	},
+	[]Step{{"OnRecordCreateRequest", StageClient, "rapport.request.client", nil}},
 	on("OnRecordCreateRequest", StageRequestRules, "active", "users"),
-	[]Step{
-		{"OnRecordUpdateRequest", StageActor, "rapport.request.actor", nil},
-		{"OnRecordUpdateRequest", StageInput, "rapport.request.input", nil},
-	},
+	[]Step{{"OnRecordUpdateRequest", StageClient, "rapport.request.client", nil}},
 	on("OnRecordUpdateRequest", StageRequestRules, "credentials", "users"),
 	[]Step{
-		{"OnRecordDeleteRequest", StageActor, "rapport.request.actor", nil},
+		{"OnRecordDeleteRequest", StageClient, "rapport.request.client", nil},
 		{"OnRecordValidate", StageValues, "rapport.values", nil},
 	},
 
