@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/hooks"
+	"rapport/internal/catalog"
 	"rapport/internal/testkit"
 )
 
@@ -88,6 +89,7 @@ func TestPipelineOrderIsTheDeclaredOne(t *testing.T) {
 // event and collection share a stage: their order would then be the order
 // the files happen to bind them in.
 func TestPipelineDeclaresOneHandlerPerStageAndCollection(t *testing.T) {
+	allCollections := catalog.Names(func(*catalog.Collection) bool { return true })
 	last := map[string]hooks.Step{}
 	taken := map[string]string{}
 	for _, s := range hooks.Pipeline {
@@ -96,8 +98,8 @@ func TestPipelineDeclaresOneHandlerPerStageAndCollection(t *testing.T) {
 		}
 		last[s.Event] = s
 		collections := s.Collections
-		if collections == nil {
-			collections = []string{"*"}
+		if collections == nil { // every collection: it shares its stage with none
+			collections = allCollections
 		}
 		for _, c := range collections {
 			key := fmt.Sprintf("%s/%d/%s", s.Event, s.Stage.Priority, c)
