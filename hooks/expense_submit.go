@@ -51,9 +51,12 @@ type submission struct {
 	escalate bool // a flag that sends it to finance too (finance_review)
 }
 
-// submitChecks are the submit-time policies, in the order the spec's codes
-// are tested: the first refusal answers. The later ones refuse nothing
-// but raise flags for the approver.
+// submitChecks are the submit-time policies, in the order they run: the
+// first refusal answers, so when several apply the code a rep sees is the
+// earliest here (the expense tests pin it, one code after another). The
+// cheap checks of the expense and its plan come first, those that query
+// other records after; the last ones refuse nothing but raise flags for
+// the approver.
 var submitChecks = []func(*submission) error{
 	planStillTheirs,    // not_owner
 	planInForce,        // plan_not_approved
