@@ -3,23 +3,24 @@ package hooks
 import (
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/catalog"
 	"rapport/internal/geo"
 )
 
-// locatedFields are the point each collection's location_crs speaks of.
-var locatedFields = map[string]string{"customers": "location", "visits": "checkin_location"}
-
-// Coordinates written in a Chinese map datum (GCJ-02, BD-09: what phones'
+// Coordinates written (catalog Located) in a Chinese map datum (GCJ-02, BD-09: what phones'
 // map SDKs give) are stored as WGS-84, before anything measures with them
 // (StageLocation: the check-in is judged after).
 func bindLocations(app core.App) {
-	for collection, field := range locatedFields {
+	for _, c := range catalog.All {
+		if c.Located == "" {
+			continue
+		}
 		toWGS84 := func(e *core.RecordEvent) error {
-			convertLocation(e.Record, field)
+			convertLocation(e.Record, c.Located)
 			return e.Next()
 		}
-		bind(app.OnRecordCreateExecute(collection), StageLocation, "rapport."+collection+".location", toWGS84)
-		bind(app.OnRecordUpdateExecute(collection), StageLocation, "rapport."+collection+".location", toWGS84)
+		bind(app.OnRecordCreateExecute(c.Name), StageLocation, "rapport."+c.Name+".location", toWGS84)
+		bind(app.OnRecordUpdateExecute(c.Name), StageLocation, "rapport."+c.Name+".location", toWGS84)
 	}
 }
 

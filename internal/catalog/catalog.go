@@ -50,6 +50,10 @@ type Collection struct {
 	// HeldBy refuses deleting a record that expenses name.
 	HeldBy *Hold
 
+	// Located is the point field that location_crs speaks of: written in
+	// a Chinese map datum, it is stored as WGS-84.
+	Located string
+
 	// Seen says who sees the record: the list and view rules render it
 	// (Seen.Rule), sync derives its audiences and snapshot from it.
 	Seen Seen
@@ -96,6 +100,7 @@ var All = []Collection{
 		ServerFields: []string{"team", "last_visit_at", "next_visit_due", "satisfaction_avg", "version"},
 		Writers:      &Writers{Roles: []string{"admin"}, DeleteOnly: true, Refusal: "Only admins delete customers; mark the customer dormant or lost instead."},
 		InUse:        "Mark the customer dormant or lost instead.",
+		Located:      "location",
 		Seen:         Seen{Owner: true, TeamViewers: true, Staff: true}},
 	{Name: "plans", Owner: "owner", FollowsOwner: true, OwnerDeletes: true, Reassigned: []string{"draft", "submitted", "approved"}, Approvable: true,
 		Versioned: true, Guarded: true, Audited: true, Synced: true,
@@ -105,7 +110,7 @@ var All = []Collection{
 		Seen:   Seen{Owner: true, Approvers: true, TeamViewers: true, Staff: true}},
 	{Name: "visits", Owner: "rep", FollowsOwner: true, OwnerDeletes: true, Reassigned: []string{"scheduled"}, Versioned: true, Guarded: true, Audited: true, Synced: true,
 		ServerFields: []string{"rep", "checkin_distance_m", "checkin_result", "source", "team", "survey_rating", "survey_comment", "survey_at",
-			"occasion", "version"},
+			"occasion", "version"}, Located: "checkin_location",
 		HeldBy: &Hold{"visit", "This visit is linked to %s and stays on record for them; a visit that will not take place can be marked cancelled instead."},
 		Seen:   Seen{Owner: true, TeamViewers: true, Staff: true}},
 	{Name: "expenses", Owner: "rep", FollowsOwner: true, OwnerDeletes: true, Approvable: true, Versioned: true, Guarded: true, Audited: true, Synced: true,
