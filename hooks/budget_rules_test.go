@@ -287,3 +287,46 @@ func TestReshapedBudgetRecounts(t *testing.T) {
 	}
 	committed("another gift", 80)
 }
+
+// A budget's amount covers what is committed in what it covers, after any
+// change of its shape and on creation, not only when its amount changes.
+func TestBudgetReshapedBelowCommitted(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	plan := mkPlan(t, o, "rita", "approved", 5000)
+	mkExpense(t, o, plan, 800, map[string]any{"status": "approved", "category": "gift"})
+	robs := o.Budget(t, "rep", "stop", 500, map[string]any{"rep": o.Users["rob"].Id, "category": "gift"})
+	warn := o.Budget(t, "rep", "warn", 500, map[string]any{"rep": o.Users["rita"].Id})
+	if warn.GetInt("committed") != int(testkit.Yuan(800)) {
+		t.Fatalf("rita's warn budget: committed %d", warn.GetInt("committed"))
+	}
+	for _, tc := range []struct {
+		r    *core.Record
+		body map[string]any
+	}{
+		{robs, map[string]any{"rep": o.Users["rita"].Id}},
+		{robs, map[string]any{"scope": "team", "team": o.Teams["field"].Id}},
+		{robs, map[string]any{"scope": "org"}},
+		{warn, map[string]any{"on_exceed": "stop"}},
+	} {
+		for how, res := range map[string]testkit.Response{"REST": c.Do("fay", "PATCH", url(tc.r), tc.body), "batch": batchOne(c, "fay", "PATCH", url(tc.r), tc.body)} {
+			if res.Status != 400 || res.Code("amount") != "budget_below_committed" || !strings.Contains(string(res.Body), "800.00") {
+				t.Errorf("%v on %s (%s): %d %s", tc.body, tc.r.GetString("name"), how, res.Status, res.Body)
+			}
+		}
+		unchanged(t, app, tc.r, "a refused reshape")
+	}
+	res := c.Do("fay", "POST", "/api/collections/budgets/records", map[string]any{"name": "Rita gifts", "scope": "rep", "rep": o.Users["rita"].Id,
+		"category": "gift", "period": "year", "period_start": testkit.Day(0)[:4] + "-01-01", "amount": testkit.Yuan(500)})
+	if res.Status != 400 || res.Code("amount") != "budget_below_committed" {
+		t.Errorf("a budget created below what it covers: %d %s", res.Status, res.Body)
+	}
+	// reshaping with an amount that covers it, or onto nothing committed
+	if res := c.Do("fay", "PATCH", url(robs), map[string]any{"rep": o.Users["rita"].Id, "amount": testkit.Yuan(900)}); res.Status != 200 {
+		t.Errorf("reshape with a covering amount: %d %s", res.Status, res.Body)
+	}
+	if res := c.Do("fay", "PATCH", url(warn), map[string]any{"category": "meal", "on_exceed": "stop"}); res.Status != 200 {
+		t.Errorf("reshape onto nothing committed: %d %s", res.Status, res.Body)
+	}
+}

@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"strings"
 	"testing"
 
 	"rapport/internal/testkit"
@@ -55,4 +56,41 @@ func TestTier(t *testing.T) {
 		t.Fatalf("admin unlocks: %d %s", res.Status, res.Body)
 	}
 	tier("unlocked", "D")
+}
+
+// After creation only a manager, director, finance or admin changes a
+// customer's annual_contract_amount (it sets the tier, whose limits bound
+// the rep's spending); the change is audited as theirs.
+func TestContractAmountIsNotTheReps(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	acme := o.Customers["rita"]
+	raise := map[string]any{"annual_contract_amount": testkit.Yuan(5_000_000)}
+	for how, res := range map[string]testkit.Response{"REST": c.Do("rita", "PATCH", url(acme), raise), "batch": batchOne(c, "rita", "PATCH", url(acme), raise)} {
+		if res.Status != 403 || res.Code("annual_contract_amount") != "forbidden" || !strings.Contains(string(res.Body), "manager, director, finance or an administrator") {
+			t.Errorf("rita raises her customer's contract (%s): %d %s", how, res.Status, res.Body)
+		}
+	}
+	unchanged(t, app, acme, "rita's raise")
+	if res := c.Do("rita", "POST", "/api/collections/customers/records", map[string]any{"name": "Dove", "annual_contract_amount": testkit.Yuan(5_000_000)}); res.Status != 200 || res.JSON()["tier"] != "A" {
+		t.Errorf("rita creates a customer with its contract: %d %s", res.Status, res.Body)
+	}
+	if res := c.Do("rita", "PATCH", url(acme), map[string]any{"name": "Acme Ltd", "annual_contract_amount": acme.GetInt("annual_contract_amount")}); res.Status != 200 {
+		t.Errorf("rita edits her customer, contract unchanged: %d %s", res.Status, res.Body)
+	}
+
+	for _, as := range []string{"mia", "fay", "ada"} {
+		raise["annual_contract_amount"] = raise["annual_contract_amount"].(int64) + 100
+		if res := c.Do(as, "PATCH", url(acme), raise); res.Status != 200 || res.JSON()["tier"] != "A" {
+			t.Errorf("%s sets the contract: %d %s", as, res.Status, res.Body)
+		}
+		entry, err := app.FindFirstRecordByFilter("audit_log", "record_id = {:id} && actor = {:actor}", map[string]any{"id": acme.Id, "actor": o.Users[as].Id})
+		if err != nil || !strings.Contains(entry.GetString("changes"), "annual_contract_amount") {
+			t.Errorf("%s's change is not audited as theirs: %v %v", as, err, entry)
+		}
+	}
+	if res := c.Do("fay", "PATCH", url(acme), map[string]any{"name": "Acme by finance"}); res.Status != 403 || res.Code("name") != "forbidden" {
+		t.Errorf("finance renames a customer: %d %s", res.Status, res.Body)
+	}
 }

@@ -289,3 +289,66 @@ func TestApprovalLimitFinalityAtTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestLateSubmissionDays: late_submission follows
+// org_settings.late_submission_days (default 7).
+func TestLateSubmissionDays(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	plan := mkPlan(t, o, "rita", "approved", 1000)
+	flagged := func(days int) bool {
+		t.Helper()
+		x := mkExpense(t, o, plan, 10, map[string]any{"incurred_on": testkit.Day(-days)})
+		res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+x.Id, submit)
+		if res.Status != 200 {
+			t.Fatalf("submit: %d %s", res.Status, res.Body)
+		}
+		flags, _ := res.JSON()["flags"].([]any)
+		return slices.Contains(flags, any("late_submission"))
+	}
+	if flagged(7) || !flagged(8) {
+		t.Errorf("by default an expense is late after 7 days")
+	}
+	o.SetOrg(t, map[string]any{"late_submission_days": 2})
+	if flagged(2) || !flagged(3) {
+		t.Errorf("with late_submission_days 2, an expense is late after 2 days")
+	}
+}
+
+// TestDraftsBeforeReassignment: when Acme moves from rita to rob (with its
+// open plan), rita's draft for money spent before the move is still hers
+// to submit: charged to her team and decided in her chain. A draft dated
+// after the move is refused not_owner.
+func TestDraftsBeforeReassignment(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	c := testkit.NewClient(t, o)
+	o.MoveUser(t, "rob", "east") // rob's chain is east's
+	plan := mkPlan(t, o, "rita", "approved", 1000)
+	before := mkExpense(t, o, plan, 100, map[string]any{"incurred_on": testkit.Day(-3)})
+	after := mkExpense(t, o, plan, 100, map[string]any{"incurred_on": testkit.Day(0)})
+	if res := c.Do("ada", "PATCH", "/api/collections/customers/records/"+o.Customers["rita"].Id, map[string]any{"owner": o.Users["rob"].Id}); res.Status != 200 {
+		t.Fatal(res.Status, string(res.Body))
+	}
+	if got := reload(t, app, "plans", plan.Id).GetString("owner"); got != o.Users["rob"].Id {
+		t.Fatalf("the plan did not move with its customer")
+	}
+	res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+before.Id, submit)
+	if res.Status != 200 {
+		t.Fatalf("rita submits her draft of before the move: %d %s", res.Status, res.Body)
+	}
+	if got := res.JSON(); got["team"] != o.Teams["field"].Id || got["approver"] != o.Users["mia"].Id || got["rep"] != o.Users["rita"].Id {
+		t.Errorf("the draft of before the move: team %v approver %v rep %v, want field, mia, rita", got["team"], got["approver"], got["rep"])
+	}
+	if got := reload(t, app, "plans", plan.Id).GetInt("committed"); int64(got) != testkit.Yuan(100) {
+		t.Errorf("the plan has %d committed, want the 100 yuan", got)
+	}
+	// A draft moved to a date after the reassignment spends nothing from rob's plan.
+	if res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+after.Id, map[string]any{"incurred_on": testkit.Day(1)}); res.Status != 200 {
+		t.Fatal(res.Status, string(res.Body))
+	}
+	if res := c.Do("rita", "PATCH", "/api/collections/expenses/records/"+after.Id, submit); res.Code("plan") != "not_owner" {
+		t.Errorf("rita submits a draft dated after the move: %d %s", res.Status, res.Body)
+	}
+}
