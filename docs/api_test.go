@@ -89,6 +89,17 @@ func sectionOf(doc, name string) string {
 // keys in JSON answers, and for the flags appended to a flags list. A code
 // passed as a constant is read from the constant; one passed through a
 // function's parameter is read from that function's callers.
+// listName is the name of the list an append extends: flags, or sub.flags.
+func listName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.SelectorExpr:
+		return e.Sel.Name
+	}
+	return ""
+}
+
 func returnedCodes(t *testing.T, roots ...string) (codes, flags []string) {
 	t.Helper()
 	fset := token.NewFileSet()
@@ -162,7 +173,7 @@ func returnedCodes(t *testing.T, roots ...string) (codes, flags []string) {
 					}
 				}
 				if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "append" && len(call.Args) > 1 {
-					if list, ok := call.Args[0].(*ast.Ident); ok && list.Name == "flags" {
+					if listName(call.Args[0]) == "flags" {
 						for _, a := range call.Args[1:] {
 							if s, ok := literal(a); ok {
 								add(&flags, s)

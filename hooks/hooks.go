@@ -2,18 +2,11 @@
 // record model events, inside the write's transaction, so that REST, the
 // batch API, the sync push, the dashboard and server jobs all obey them.
 //
-// Order of a write (create shown; update and delete are alike):
-//
-//	OnRecordCreate        refuse a write naming no writer (actor.Require); open
-//	                      (or join) a transaction; refuse server fields
-//	  OnRecordValidate    PocketBase's field validation
-//	  OnRecordCreateExecute
-//	    derive            server fields and permissions (per collection)
-//	    version           version = 1 (create) or +1 (update)
-//	    INSERT
-//	  after e.Next()      cascades, audit entry, change log (same transaction)
-//
-// docs/architecture.md tells the stages and where each kind of rule lives.
+// Files are named after the collection and role of their rules
+// (expense_rules.go, expense_submit.go, approval_decide.go, ...) or, for
+// the steps every write takes, after the stage (stage_tx.go,
+// stage_audit.go, ...). pipeline.go declares the stages and the order of
+// every handler; docs/architecture.md draws it.
 package hooks
 
 import (
@@ -23,45 +16,48 @@ import (
 	"rapport/internal/report"
 )
 
-// Business collections: records whose writes carry rules, versions and audit.
-var (
-	// Versioned lists every collection with a server `version`.
-	Versioned = []string{"teams", "customers", "plans", "visits", "expenses",
-		"approvals", "budgets", "tier_policies", "org_settings", "complaints"}
-
-	// Guarded are the collections whose writes run in a rule transaction.
-	Guarded = append([]string{"users", "audit_log"}, Versioned...)
-)
-
-// Register binds every rule to app.
+// Register binds every rule to app. The order of the calls does not
+// matter: each handler's stage (pipeline.go) places it.
 func Register(app core.App) {
 	org.Watch(app)
-	bindWritePipeline(app)
+
+	// the stages every write goes through
+	bindRequest(app)
 	bindValues(app)
-	bindInput(app)
+	bindServerFields(app)
+	bindTx(app)
+	bindWriters(app)
+	bindOwnerDeletes(app)
+	bindDeletes(app)
+	bindLabels(app)
+	bindVersion(app)
+	bindAudit(app)
+	bindUnlink(app)
+
+	// the rules, by collection
 	bindUsers(app)
 	bindAccounts(app)
-	bindReads(app)
-	bindRequestErrors(app)
+	bindAccountFlows(app)
+	bindLeavers(app)
+	bindSignIn(app)
 	bindTeams(app)
 	bindCustomers(app)
-	bindOwnership(app)
-	bindSettings(app)
+	bindLocations(app)
 	bindPlans(app)
+	bindVisits(app)
+	bindCheckin(app)
 	bindExpenses(app)
 	bindApprovals(app)
 	bindBudgets(app)
-	bindAudit(app)
-	bindSchema(app)
-	bindDeletes(app)
-	bindWriters(app)
-	bindCare(app)
 	bindComplaints(app)
-	bindLabels(app)
-	report.BindSums(app)
-	bindClock(app)
-	bindSignIn(app)
+	bindSettings(app)
 	bindTiers(app)
-	bindLeavers(app)
+	bindBackups(app)
 	bindExplained(app)
+	report.BindSums(app)
+
+	// the records and collections APIs
+	bindReads(app)
+	bindRequestErrors(app)
+	bindSchema(app)
 }

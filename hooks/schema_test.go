@@ -11,7 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"rapport/hooks"
+	"rapport/internal/catalog"
 	"rapport/internal/org"
 	"rapport/internal/testkit"
 )
@@ -111,7 +111,7 @@ func TestSchemaRapportCollectionsCannotBeDeleted(t *testing.T) {
 	schemaLocked(t, res, "collection",
 		"audit_log is part of Rapport: its records are the tamper-evident audit trail, and it cannot be deleted.")
 
-	for _, name := range hooks.Guarded {
+	for _, name := range catalog.Guarded {
 		stored := testkit.MustCollection(t, o.App, name)
 		// by name and by id, as the dashboard calls it
 		for _, ref := range []string{name, stored.Id} {
@@ -252,12 +252,12 @@ func TestSchemaImportCannotDropOrAlterRapport(t *testing.T) {
 		return c.Do("superuser", http.MethodPut, "/api/collections/import", map[string]any{"collections": items, "deleteMissing": deleteMissing})
 	}
 	before := map[string]string{}
-	for _, name := range hooks.Guarded {
+	for _, name := range catalog.Guarded {
 		before[name] = schemaSnapshot(t, o.App, name)
 	}
 	unchanged := func(t *testing.T) {
 		t.Helper()
-		for _, name := range hooks.Guarded {
+		for _, name := range catalog.Guarded {
 			if after := schemaSnapshot(t, o.App, name); after != before[name] {
 				t.Fatalf("%s changed:\n%s\n%s", name, before[name], after)
 			}
@@ -337,7 +337,7 @@ func TestSchemaAdminChangesStillWork(t *testing.T) {
 	}
 
 	t.Run("saving every Rapport collection as read", func(t *testing.T) {
-		for _, name := range hooks.Guarded {
+		for _, name := range catalog.Guarded {
 			patch(t, name, schemaGet(t, c, name))
 		}
 	})

@@ -119,7 +119,7 @@ var (
 	everyone     = "200 200 200 200 200 200 200 404 200"
 	ownerWrites  = "200 404 403 404 403 403 200 404 200"
 	ownerDeletes = "204 404 403 404 403 403 204 404 204"
-	// configuration everyone sees: the other roles are told 403 (hooks/writers.go)
+	// configuration everyone sees: the other roles are told 403 (hooks/stage_writers.go)
 	adminWrites  = "403 403 403 403 403 403 200 404 200"
 	adminDeletes = "403 403 403 403 403 403 204 404 204"
 	seenLocked   = "400 404 400 404 400 400 400 404 400" // locked, for whoever sees it

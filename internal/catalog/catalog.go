@@ -24,6 +24,9 @@ type Collection struct {
 	// Approvable records wait for approvers: `approver`, `approval_level`
 	// and `deciders`, decided by creating approvals.
 	Approvable bool
+	// OwnerDeletes: only the owner deletes the record (the server,
+	// superusers and admins act for them); others who see it may not.
+	OwnerDeletes bool
 
 	// ServerFields are written by the server only; a client's value is
 	// refused unless it equals what the server derives.
@@ -46,6 +49,10 @@ type Collection struct {
 	InUse string
 	// HeldBy refuses deleting a record that expenses name.
 	HeldBy *Hold
+
+	// Located is the point field that location_crs speaks of: written in
+	// a Chinese map datum, it is stored as WGS-84.
+	Located string
 
 	// Seen says who sees the record: the list and view rules render it
 	// (Seen.Rule), sync derives its audiences and snapshot from it.
@@ -93,19 +100,20 @@ var All = []Collection{
 		ServerFields: []string{"team", "last_visit_at", "next_visit_due", "satisfaction_avg", "version"},
 		Writers:      &Writers{Roles: []string{"admin"}, DeleteOnly: true, Refusal: "Only admins delete customers; mark the customer dormant or lost instead."},
 		InUse:        "Mark the customer dormant or lost instead.",
+		Located:      "location",
 		Seen:         Seen{Owner: true, TeamViewers: true, Staff: true}},
-	{Name: "plans", Owner: "owner", FollowsOwner: true, Reassigned: []string{"draft", "submitted", "approved"}, Approvable: true,
+	{Name: "plans", Owner: "owner", FollowsOwner: true, OwnerDeletes: true, Reassigned: []string{"draft", "submitted", "approved"}, Approvable: true,
 		Versioned: true, Guarded: true, Audited: true, Synced: true,
 		ServerFields: []string{"owner", "approved_budget", "approver", "approved_by", "approved_at", "approval_level", "finance_review",
 			"committed", "spent", "decision_note", "team", "deciders", "version", "label"},
 		HeldBy: &Hold{"plan", "This plan has %s recorded against it; delete those drafts first (once approved, a plan is closed rather than deleted)."},
 		Seen:   Seen{Owner: true, Approvers: true, TeamViewers: true, Staff: true}},
-	{Name: "visits", Owner: "rep", FollowsOwner: true, Reassigned: []string{"scheduled"}, Versioned: true, Guarded: true, Audited: true, Synced: true,
+	{Name: "visits", Owner: "rep", FollowsOwner: true, OwnerDeletes: true, Reassigned: []string{"scheduled"}, Versioned: true, Guarded: true, Audited: true, Synced: true,
 		ServerFields: []string{"rep", "checkin_distance_m", "checkin_result", "source", "team", "survey_rating", "survey_comment", "survey_at",
-			"occasion", "version"},
+			"occasion", "version"}, Located: "checkin_location",
 		HeldBy: &Hold{"visit", "This visit is linked to %s and stays on record for them; a visit that will not take place can be marked cancelled instead."},
 		Seen:   Seen{Owner: true, TeamViewers: true, Staff: true}},
-	{Name: "expenses", Owner: "rep", FollowsOwner: true, Approvable: true, Versioned: true, Guarded: true, Audited: true, Synced: true,
+	{Name: "expenses", Owner: "rep", FollowsOwner: true, OwnerDeletes: true, Approvable: true, Versioned: true, Guarded: true, Audited: true, Synced: true,
 		ServerFields: []string{"rep", "customer", "receipt_sha256", "approver", "approval_level", "finance_review", "flags", "submitted_at",
 			"approved_at", "paid_at", "decision_note", "team", "deciders", "version", "label"},
 		Seen: Seen{Owner: true, Approvers: true, TeamViewers: true, Staff: true}},

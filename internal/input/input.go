@@ -58,22 +58,6 @@ const InvalidType = "invalid_type"
 // every write (the server's own, a modifier's sum) is held to it and the
 // dashboard shows it.
 
-// CheckRequest checks the raw input of a records API write (REST, batch,
-// dashboard): Sent, checked with hidden fields when a superuser writes.
-// clientwrite.Request does this and the actor stamp in one request hook;
-// this one goes once the records API's hooks call that.
-func CheckRequest(e *core.RecordRequestEvent) error {
-	info, err := e.RequestInfo()
-	if err != nil {
-		return err
-	}
-	raw, err := Sent(e)
-	if err != nil {
-		return err
-	}
-	return Check(e.Collection, raw, info.HasSuperuserAuth())
-}
-
 // Sent is the input of a records API write as the client sent it. Request
 // hooks run after PocketBase replaced RequestInfo().Body with the cast
 // values, so the body is read again as sent: JSON from the (re-readable)

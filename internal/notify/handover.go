@@ -16,7 +16,7 @@ type Count struct {
 }
 
 // Handover tells to, who took over deactivated leaver's work
-// (hooks/leavers.go), what is now theirs, in their language; it runs in the
+// (hooks/user_leavers.go), what is now theirs, in their language; it runs in the
 // deactivation's transaction.
 func Handover(app core.App, leaver, to *core.Record, work []Count) error {
 	title, body := handoverText(mail.Lang(to), leaver.GetString("name"), work)

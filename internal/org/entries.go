@@ -16,7 +16,7 @@ import (
 // read is left out (and logged), the others apply. Decoding a whole map at
 // once lost all of it to one bad value: a tier whose meal limit read "1000"
 // had no limits at all. Writes are checked with the same readers
-// (hooks/values.go), so a value stored since has every entry readable.
+// (hooks/stage_values.go), so a value stored since has every entry readable.
 
 // MaxWhole is the largest whole number read exactly (2^53-1): JSON numbers
 // are float64 on the way in and out.

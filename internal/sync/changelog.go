@@ -13,7 +13,7 @@ import (
 )
 
 // bindChangeLog hangs the change log on the record model events, after
-// e.Next(): hooks/write.go has already opened the write's transaction, so
+// e.Next(): hooks/stage_tx.go has already opened the write's transaction, so
 // the log rows commit (or roll back) together with the change, whatever the
 // write path.
 func bindChangeLog(app core.App, p *poker) {
