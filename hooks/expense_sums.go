@@ -177,9 +177,5 @@ func (c *sumChanges) add(id string, r *core.Record, d budget.Sums) {
 // plan or budget) and saves it. Only server fields change, so field
 // validation is skipped.
 func adjust(app core.App, r *core.Record, d budget.Sums, x *core.Record) error {
-	if !budget.Apply(r, budget.Stored(r).Plus(d)) {
-		return nil
-	}
-	causedBy(r, x)
-	return app.SaveNoValidate(r)
+	return storeSums(app, r, d, x)
 }

@@ -14,12 +14,14 @@ import (
 
 	"rapport/internal/org"
 	"rapport/internal/report"
+	"rapport/internal/txstate"
 )
 
 // Register binds every rule to app. The order of the calls does not
 // matter: each handler's stage (pipeline.go) places it.
 func Register(app core.App) {
 	org.Watch(app)
+	txstate.Watch(app)
 
 	// the stages every write goes through
 	bindRequest(app)
