@@ -8,6 +8,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"rapport/internal/txstate"
 )
 
 // The lookups on every write read the one or two columns they need rather
@@ -20,15 +22,17 @@ func dbxEq(column string, value any) dbx.Expression {
 // userTeam is the team of user id ("" when unknown); a failed query is an
 // error, so that a record is never saved with a team it lost to one.
 func userTeam(app core.App, id string) (string, error) {
-	var team string
 	if id == "" {
 		return "", nil
 	}
-	err := app.DB().Select("team").From("users").Where(dbx.HashExp{"id": id}).Row(&team)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil // an unknown user: the relation field's validation says so
-	}
-	return team, err
+	return txstate.Read(app, "users", "team/"+id, func() (string, error) {
+		var team string
+		err := app.DB().Select("team").From("users").Where(dbx.HashExp{"id": id}).Row(&team)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil // an unknown user: the relation field's validation says so
+		}
+		return team, err
+	})
 }
 
 // viewsTeam reports whether user is among team's viewers: its manager and
@@ -52,9 +56,11 @@ type customerRef struct {
 }
 
 func findCustomer(app core.App, id string) (customerRef, error) {
-	var c customerRef
-	err := app.DB().Select("id", "owner").From("customers").Where(dbx.HashExp{"id": id}).One(&c)
-	return c, err
+	return txstate.Read(app, "customers", "ref/"+id, func() (customerRef, error) {
+		var c customerRef
+		err := app.DB().Select("id", "owner").From("customers").Where(dbx.HashExp{"id": id}).One(&c)
+		return c, err
+	})
 }
 
 // findPlanCustomer is the customer of plan id, in one query.

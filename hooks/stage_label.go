@@ -10,6 +10,7 @@ import (
 
 	"rapport/internal/catalog"
 	"rapport/internal/org"
+	"rapport/internal/txstate"
 )
 
 // Plans and expenses carry a server-maintained, presentable `label`, so the
@@ -69,10 +70,12 @@ func nameIn(app core.App, collection, id string) (string, error) {
 	if collection == "users" {
 		column = "COALESCE(NULLIF(name, ''), email)"
 	}
-	var name string
-	err := app.DB().NewQuery("SELECT " + column + " FROM " + collection + " WHERE id = {:id}").Bind(dbx.Params{"id": id}).Row(&name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil // the relation's own check reports it
-	}
-	return name, err
+	return txstate.Read(app, collection, "name/"+id, func() (string, error) {
+		var name string
+		err := app.DB().NewQuery("SELECT " + column + " FROM " + collection + " WHERE id = {:id}").Bind(dbx.Params{"id": id}).Row(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil // the relation's own check reports it
+		}
+		return name, err
+	})
 }
