@@ -97,7 +97,7 @@ func movePlanSums(app core.App, sub *submitted, old, x *core.Record, before, aft
 		if err != nil {
 			continue // gone with its expenses
 		}
-		if err := adjust(app, plan, plans.delta[id], x); err != nil {
+		if err := storeSums(app, plan, plans.delta[id], x); err != nil {
 			return err
 		}
 	}
@@ -143,7 +143,7 @@ func moveBudgetSums(app core.App, sub *submitted, old, x *core.Record, before, a
 		}
 	}
 	for _, id := range budgets.ids {
-		if err := adjust(app, budgets.records[id], budgets.delta[id], x); err != nil {
+		if err := storeSums(app, budgets.records[id], budgets.delta[id], x); err != nil {
 			return err
 		}
 	}
@@ -171,11 +171,4 @@ func (c *sumChanges) add(id string, r *core.Record, d budget.Sums) {
 		c.records[id] = r
 	}
 	c.delta[id] = c.delta[id].Plus(d)
-}
-
-// adjust adds d, caused by a write of expense x, to the sums stored on r (a
-// plan or budget) and saves it. Only server fields change, so field
-// validation is skipped.
-func adjust(app core.App, r *core.Record, d budget.Sums, x *core.Record) error {
-	return storeSums(app, r, d, x)
 }
