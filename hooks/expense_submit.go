@@ -11,6 +11,7 @@ import (
 	"rapport/internal/audit"
 	"rapport/internal/budget"
 	"rapport/internal/org"
+	"rapport/internal/txstate"
 	"rapport/internal/violation"
 )
 
@@ -172,11 +173,14 @@ func receiptUnclaimed(sub *submission) error {
 // withinTierPolicy applies the customer's tier policy: a limit per
 // category and a yearly care cap.
 func withinTierPolicy(sub *submission) error {
-	customer, err := sub.app.FindRecordById("customers", sub.x.GetString("customer"))
+	id := sub.x.GetString("customer")
+	customer, err := txstate.Read(sub.app, "customers", "record/"+id, func() (*core.Record, error) {
+		return sub.app.FindRecordById("customers", id)
+	})
 	if err != nil {
 		return err
 	}
-	sub.customer = customer
+	sub.customer = customer // shared with the transaction's other reads: read only
 	tiers, err := org.LoadTiers(sub.app)
 	if err != nil {
 		return err
