@@ -7,8 +7,9 @@
 // learnt stays true until it ends; it is dropped then, committed or not.
 //
 // Code that one day rolls back part of a transaction (SAVEPOINT … ROLLBACK
-// TO) must call Forget on it: state learnt inside the undone part would
-// otherwise outlive the rows it describes.
+// TO) must first make this package forget that transaction's state: what it
+// learnt inside the undone part would otherwise outlive the rows it
+// describes.
 package txstate
 
 import (
@@ -47,13 +48,6 @@ func Of[T any](app core.App, key any, init func() *T) (v *T, ok bool) {
 		tx.OnComplete(func(error) error { forget(tx); return nil })
 	}
 	return v, true
-}
-
-// Forget drops everything kept for app's transaction.
-func Forget(app core.App) {
-	if tx := app.TxInfo(); tx != nil {
-		forget(tx)
-	}
 }
 
 func forget(tx *core.TxAppInfo) {
