@@ -1,10 +1,12 @@
 package sync_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/pocketbase/dbx"
 
+	"rapport/internal/testkit"
 	"rapport/internal/txstate"
 )
 
@@ -79,5 +81,59 @@ func TestChangeLogOneRowPerTransaction(t *testing.T) {
 	}
 	if n := txstate.Live(); n != 0 {
 		t.Errorf("%d ended transactions still hold state", n)
+	}
+}
+
+// Sums stored by their narrow statement reach every device that sees the
+// plan: a push of three submits leaves the plan's sums, version and the
+// budget's on the rep's and her manager's devices exactly as REST shows
+// them, with one change row per audience for the plan.
+func TestNarrowSumsReachDevices(t *testing.T) {
+	e := newEnv(t)
+	plan := testkit.MustCreate(t, e.app, nil, "plans", map[string]any{"customer": e.o.Customers["rita"].Id, "title": "Care",
+		"methods": []string{"visit", "meal"}, "period_start": testkit.Day(-30), "period_end": testkit.Day(30),
+		"budget": testkit.Yuan(10_000), "status": "approved"})
+	e.o.Budget(t, "org", "warn", 100_000)
+	rita, mia := e.client("rita", "ritaphone01"), e.client("mia", "miaphone001")
+	mustSync(t, rita)
+	mustSync(t, mia)
+	var muts []map[string]any
+	for i := range 3 {
+		id := fmt.Sprintf("x%014d", i)
+		muts = append(muts,
+			map[string]any{"id": 2*i + 1, "op": "create", "collection": "expenses", "recordId": id, "data": map[string]any{
+				"plan": plan.Id, "category": "other", "amount": testkit.Yuan(10), "incurred_on": testkit.Day(0), "description": "lunch"}},
+			map[string]any{"id": 2*i + 2, "op": "update", "collection": "expenses", "recordId": id,
+				"data": map[string]any{"status": "submitted"}, "base": map[string]any{"status": "draft"}})
+	}
+	status, res := e.call("rita", "POST", "/api/sync/push", map[string]any{"clientId": "ritaweb0001", "mutations": muts})
+	if status != 200 {
+		t.Fatalf("push: %d %v", status, res)
+	}
+	for _, r := range res["results"].([]any) {
+		if r := r.(map[string]any); r["status"] != "applied" {
+			t.Fatalf("result %v", r)
+		}
+	}
+	var perAudience []int
+	if err := e.app.DB().NewQuery("SELECT COUNT(*) FROM _sync_changes WHERE rid = {:r} GROUP BY aud").
+		Bind(dbx.Params{"r": plan.Id}).Column(&perAudience); err != nil {
+		t.Fatal(err)
+	}
+	if len(perAudience) < 2 {
+		t.Errorf("plan change rows per audience: %v, want the rep's and her managers'", perAudience)
+	}
+	for _, n := range perAudience {
+		if n != 2 { // the plan's creation, then the push
+			t.Errorf("plan change rows per audience: %v, want 2 each (created, then one push)", perAudience)
+			break
+		}
+	}
+	mustSync(t, rita)
+	mustSync(t, mia)
+	e.converged("rita", rita)
+	e.converged("mia", mia)
+	if got := rita.Store()["plans"][plan.Id]["committed"]; got != float64(testkit.Yuan(30)) {
+		t.Errorf("rita's device shows committed %v, want %d", got, testkit.Yuan(30))
 	}
 }
