@@ -135,9 +135,23 @@ func pull(e *core.RequestEvent) error {
 	}
 
 	res := pullResponse{Reset: reset, LastMutationID: last, Changes: []Change{}}
+	if err := fillPage(e, &res, c, limit, clientID); err != nil {
+		return err
+	}
+	res.ServerTime = time.Now().UTC().Format(time.RFC3339)
+	res.TokenExpiresIn = tokenExpiresIn(e)
+	return e.JSON(http.StatusOK, res)
+}
+
+// fillPage reads the page of changes and rejections after cursor c into res.
+func fillPage(e *core.RequestEvent, res *pullResponse, c cursor, limit int, clientID string) error {
 	var next cursor
+	var err error
 	if c.Snap {
-		res.Changes, next, res.HasMore, err = snapshotPage(e, c, limit)
+		err = inSnapshotSlot(e.Request.Context(), func() (err error) {
+			res.Changes, next, res.HasMore, err = snapshotPage(e, c, limit)
+			return err
+		})
 	} else {
 		res.Changes, next, res.HasMore, err = incrementalPage(e, c, limit)
 	}
@@ -150,9 +164,7 @@ func pull(e *core.RequestEvent) error {
 	}
 	res.HasMore = res.HasMore || moreRejected
 	res.Cursor = next.String()
-	res.ServerTime = time.Now().UTC().Format(time.RFC3339)
-	res.TokenExpiresIn = tokenExpiresIn(e)
-	return e.JSON(http.StatusOK, res)
+	return nil
 }
 
 // resetHorizon is the oldest cursor still valid for user: anything older was
