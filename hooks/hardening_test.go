@@ -135,6 +135,9 @@ func TestClearErrors(t *testing.T) {
 		{"filter", "status = 'draft' &&", "invalid_filter", "cannot be read"},
 		{"filter", "nosuchfield = 1", "invalid_filter", "nosuchfield"},
 		{"sort", "-nosuchfield", "invalid_sort", `\"nosuchfield\" is not a field of expenses`},
+		{"page", "two", "invalid_type", `page takes a whole number, not \"two\"`},
+		{"perPage", "1.5", "invalid_type", "perPage takes a whole number"},
+		{"skipTotal", "yes", "invalid_type", "skipTotal takes true or false"},
 	} {
 		res := c.Do("rita", "GET", "/api/collections/expenses/records?"+tc.param+"="+neturl.QueryEscape(tc.value), nil)
 		if res.Status != 400 || res.Code(tc.param) != tc.code || !strings.Contains(string(res.Body), tc.says) {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -60,6 +61,9 @@ func bindReads(app core.App) {
 				info, err := e.RequestInfo()
 				if err != nil {
 					return e.Next() // PocketBase answers for a body it cannot read
+				}
+				if err := checkPaging(info.Query); err != nil {
+					return err
 				}
 				if err := checkQuery(e.App, c, info); err != nil {
 					return err
@@ -146,6 +150,25 @@ func checkQuery(app core.App, c *core.Collection, info *core.RequestInfo) error 
 		}
 		if _, err := field.BuildExpr(guard); err != nil {
 			return violation.New("sort", "invalid_sort", "The sort cannot be read: %q is not a field of %s (or a relation's field) that can be sorted by; list fields separated by commas, - before a field for descending order.", field.Name, c.Name)
+		}
+	}
+	return nil
+}
+
+// checkPaging refuses a list's page, perPage or skipTotal that PocketBase
+// cannot read (it answers a bare "Something went wrong"); out-of-range
+// numbers it reads are left to it (page -1 is the first page).
+func checkPaging(query map[string]string) error {
+	for _, name := range []string{search.PageQueryParam, search.PerPageQueryParam} {
+		if raw, ok := query[name]; ok && raw != "" {
+			if _, err := strconv.Atoi(raw); err != nil {
+				return violation.New(name, "invalid_type", "%s takes a whole number, not %q.", name, raw)
+			}
+		}
+	}
+	if raw := query[search.SkipTotalQueryParam]; raw != "" {
+		if _, err := strconv.ParseBool(raw); err != nil {
+			return violation.New(search.SkipTotalQueryParam, "invalid_type", "%s takes true or false (or 1 or 0), not %q.", search.SkipTotalQueryParam, raw)
 		}
 	}
 	return nil
