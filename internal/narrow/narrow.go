@@ -2,40 +2,29 @@
 // one statement on a record's server columns (a plan's or budget's sums),
 // where a whole save would run the record pipeline again for two numbers.
 // What hangs on the update events and must still see such a change — the
-// sync change log — subscribes here, and the writer calls Updated inside
-// the write's transaction.
+// sync change log — binds OnUpdated, and the writer calls Updated inside the
+// write's transaction.
 package narrow
 
 import (
-	gosync "sync"
-
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
-var subscribers = struct {
-	gosync.Mutex
-	byDir map[string][]func(app core.App, r *core.Record) error
-}{byDir: map[string][]func(core.App, *core.Record) error{}}
+const storeKey = "rapport.narrow.updated"
 
-// OnUpdated calls fn, in the writer's transaction, for every narrow update
-// of a record of app (one subscription list per data directory).
-func OnUpdated(app core.App, fn func(app core.App, r *core.Record) error) {
-	subscribers.Lock()
-	defer subscribers.Unlock()
-	dir := app.DataDir()
-	subscribers.byDir[dir] = append(subscribers.byDir[dir], fn)
+// OnUpdated is app's hook of narrow updates: its handlers run, in the
+// writer's transaction (e.App), for every record updated by a plain
+// statement. It is kept in app's store, which the app's transactions share.
+func OnUpdated(app core.App) *hook.Hook[*core.RecordEvent] {
+	return app.Store().GetOrSet(storeKey, func() any { return &hook.Hook[*core.RecordEvent]{} }).(*hook.Hook[*core.RecordEvent])
 }
 
-// Updated tells the subscribers that r, as it now is, was updated through
-// app (the write's transaction).
+// Updated tells OnUpdated's handlers that r, as it now is, was updated
+// through app (the write's transaction).
 func Updated(app core.App, r *core.Record) error {
-	subscribers.Lock()
-	fns := subscribers.byDir[app.DataDir()]
-	subscribers.Unlock()
-	for _, fn := range fns {
-		if err := fn(app, r); err != nil {
-			return err
-		}
-	}
-	return nil
+	e := &core.RecordEvent{}
+	e.App = app
+	e.Record = r
+	return OnUpdated(app).Trigger(e)
 }

@@ -19,11 +19,13 @@ import (
 func bindChangeLog(app core.App, p *poker) {
 	// a narrow update (sums) moves no one's sight: r's audience now is
 	// everyone who must pull it
-	narrow.OnUpdated(app, func(tx core.App, r *core.Record) error {
-		if !isSynced(r.Collection().Name) {
-			return nil
+	narrow.OnUpdated(app).BindFunc(func(e *core.RecordEvent) error {
+		if name := e.Record.Collection().Name; isSynced(name) {
+			if err := logRecord(e.App, p, name, e.Record.Id, audience(e.App, e.Record)); err != nil {
+				return err
+			}
 		}
-		return logRecord(tx, p, r.Collection().Name, r.Id, audience(tx, r))
+		return e.Next()
 	})
 	app.OnRecordCreate(Collections...).BindFunc(func(e *core.RecordEvent) error {
 		if err := e.Next(); err != nil {

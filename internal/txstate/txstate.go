@@ -72,17 +72,12 @@ func Live() int {
 // events are not watched, nor outside a transaction. Code that writes a
 // table with a plain statement inside a transaction calls Wrote.
 
-var watched = struct {
-	gosync.Mutex
-	dirs map[string]core.App // the app Watch was given, by data directory
-}{dirs: map[string]core.App{}}
+const rootKey = "rapport.txstate.root"
 
-// Watch enables Read's cache for app (one per data directory, like the org
-// cache) and binds its invalidation.
+// Watch enables Read's cache for app and binds its invalidation. app is
+// kept in its own store (which its transactions share) as their Root.
 func Watch(app core.App) {
-	watched.Lock()
-	watched.dirs[app.DataDir()] = app
-	watched.Unlock()
+	app.Store().Set(rootKey, app)
 	drop := func(e *core.ModelEvent) error {
 		table := e.Model.TableName()
 		dropReads(e.App, table)
@@ -96,13 +91,13 @@ func Watch(app core.App) {
 	app.OnModelDeleteExecute().BindFunc(drop)
 }
 
-// Root is the app Watch was given for app's data directory (nil if none):
-// the one to run code with once app's transaction has ended, as PocketBase
-// runs its after-commit events with the app the transaction started from.
+// Root is the app Watch was given, for app or one of its transactions (nil
+// if Watch was not bound): the one to run code with once app's transaction
+// has ended, as PocketBase runs its after-commit events with the app the
+// transaction started from.
 func Root(app core.App) core.App {
-	watched.Lock()
-	defer watched.Unlock()
-	return watched.dirs[app.DataDir()]
+	root, _ := app.Store().Get(rootKey).(core.App)
+	return root
 }
 
 // reads are a transaction's cached reads: table → key → value.
