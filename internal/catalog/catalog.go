@@ -6,8 +6,6 @@
 // catalog_test.go proves the stored list rules are the ones Seen renders.
 package catalog
 
-import "slices"
-
 // Collection describes one collection.
 type Collection struct {
 	Name string
@@ -158,12 +156,6 @@ var (
 	Audited   = Names(func(c *Collection) bool { return c.Audited })
 	Synced    = Names(func(c *Collection) bool { return c.Synced })
 )
-
-// IsServerField reports whether only the server writes field of collection.
-func IsServerField(collection, field string) bool {
-	c := Get(collection)
-	return c != nil && slices.Contains(c.ServerFields, field)
-}
 
 // DecisionField is the approvals field that names a record of collection
 // (plans → "plan"): whoever decides it is the approver of such an approval.
