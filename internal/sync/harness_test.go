@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"sort"
 	gosync "sync"
 	"testing"
 	"time"
@@ -111,13 +110,4 @@ func (e *env) converged(name string, c *syncclient.Client) {
 func mustSync(t testing.TB, c *syncclient.Client) {
 	t.Helper()
 	withinDeadline(t, "sync of "+c.ID, 2*time.Minute, c.Sync)
-}
-
-func ids(m map[string]syncclient.Record) []string {
-	out := make([]string, 0, len(m))
-	for id := range m {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
 }

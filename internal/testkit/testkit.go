@@ -74,17 +74,6 @@ func NewApp(t testing.TB) *tests.TestApp {
 	return app
 }
 
-// Factory adapts NewApp to tests.ApiScenario.TestAppFactory.
-func Factory(build func(t testing.TB, app *tests.TestApp)) func(t testing.TB) *tests.TestApp {
-	return func(t testing.TB) *tests.TestApp {
-		app := NewApp(t)
-		if build != nil {
-			build(t, app)
-		}
-		return app
-	}
-}
-
 // Save writes r as the given user (nil: as the server, actor.Server)
 // through the same model events as the REST API.
 func Save(app core.App, as *core.Record, r *core.Record) error {
