@@ -59,6 +59,8 @@ func isZero(v any) bool {
 		return !x
 	case []string:
 		return len(x) == 0
+	case []any: // a file field of a new record
+		return len(x) == 0
 	case types.DateTime:
 		return x.IsZero()
 	case types.JSONRaw:

@@ -57,6 +57,9 @@ type customerRef struct {
 
 func findCustomer(app core.App, id string) (customerRef, error) {
 	return txstate.Read(app, "customers", "ref/"+id, func() (customerRef, error) {
+		if known, ok := txstate.Known(app, "customers", id); ok {
+			return customerRef{Id: known.Id, Owner: known.GetString("owner")}, nil
+		}
 		var c customerRef
 		err := app.DB().Select("id", "owner").From("customers").Where(dbx.HashExp{"id": id}).One(&c)
 		return c, err

@@ -21,7 +21,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 	"github.com/spf13/cobra"
 
@@ -115,14 +114,27 @@ func plain(changes map[string][2]any) bool {
 					return false
 				}
 			case []string:
-				for _, s := range x {
-					if !utf8.ValidString(s) {
+				if !plainTexts(x) {
+					return false
+				}
+			case []any: // file names
+				for _, item := range x {
+					if s, ok := item.(string); !ok || !utf8.ValidString(s) {
 						return false
 					}
 				}
 			default:
 				return false
 			}
+		}
+	}
+	return true
+}
+
+func plainTexts(texts []string) bool {
+	for _, s := range texts {
+		if !utf8.ValidString(s) {
+			return false
 		}
 	}
 	return true
@@ -146,14 +158,14 @@ func Append(app core.App, e Entry) error {
 	}
 	now := types.NowDateTime().String()
 	r := row{
-		Id: security.RandomStringWithAlphabet(15, core.DefaultIdAlphabet), Seq: last.Seq + 1, Created: now,
+		Id: seqID(last.Seq + 1), Seq: last.Seq + 1, Created: now,
 		Actor: e.Actor, ActorSuperuser: e.ActorSuperuser, ClientID: e.ClientID, Action: e.Action,
 		Collection: e.Collection, RecordID: e.RecordID, Changes: string(changes), PrevHash: last.Hash,
 	}
 	if r.Hash, err = r.hashWith(changes); err != nil {
 		return err
 	}
-	_, err = app.DB().NewQuery(insertSQL).Bind(dbx.Params{
+	_, err = insertQuery(app).Bind(dbx.Params{
 		"id": r.Id, "seq": r.Seq, "created": now, "actor": r.Actor,
 		"actor_superuser": r.ActorSuperuser, "client_id": r.ClientID, "action": r.Action,
 		"collection": r.Collection, "record_id": r.RecordID, "changes": r.Changes,
@@ -165,6 +177,13 @@ func Append(app core.App, e Entry) error {
 	last.Seq, last.Hash = r.Seq, r.Hash
 	return nil
 }
+
+// seqID is the id of the entry numbered seq: its seq in 15 digits, a valid
+// record id that sorts as the chain does. An entry's id is not in its hash,
+// and ids in chain order let each insert append to the id index, where a
+// random id dirtied a random page of it on every write (docs/benchmarks.md,
+// P6). Entries written before carry random ids; seq stays the order.
+func seqID(seq int64) string { return fmt.Sprintf("%015d", seq) }
 
 // head is the chain's last entry as app's transaction sees it: read once per
 // transaction, then advanced by each entry it appends. No other writer can
@@ -194,6 +213,16 @@ func newest(app core.App) (row, error) {
 	}
 	return last, err
 }
+
+// insertQuery is the entry insert of app's transaction, built once per
+// transaction: dbx rewrites a statement's text with regular expressions
+// each time one is built, a sixth of an entry's cost (docs/benchmarks.md).
+func insertQuery(app core.App) *dbx.Query {
+	q, _ := txstate.Of(app, insertKey{}, func() *dbx.Query { return app.DB().NewQuery(insertSQL) })
+	return q
+}
+
+type insertKey struct{}
 
 // insertSQL is fixed text, so that its prepared statement is reused.
 const insertSQL = `INSERT INTO audit_log (id, seq, created, updated, actor, actor_superuser, client_id, action, collection, record_id, changes, prev_hash, hash)

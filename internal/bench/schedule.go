@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -47,13 +49,13 @@ func (r *run) scheduleJob() error {
 	}
 
 	t, cpu := time.Now(), cpuTime()
-	first, err := schedule.Run(app, w.Today)
+	first, err := labelled("first", func() (schedule.Result, error) { return schedule.Run(app, w.Today) })
 	if err != nil {
 		return fmt.Errorf("first run: %w", err)
 	}
 	firstDur, firstCPU := time.Since(t), cpuTime()-cpu
 	t, cpu = time.Now(), cpuTime()
-	second, err := schedule.Run(app, w.Today)
+	second, err := labelled("second", func() (schedule.Result, error) { return schedule.Run(app, w.Today) })
 	if err != nil {
 		return fmt.Errorf("second run: %w", err)
 	}
@@ -70,6 +72,14 @@ func (r *run) scheduleJob() error {
 		Notes: fmt.Sprintf("first run %.1f s, %.1f s CPU (%s); second run %.2f s, %.2f s CPU (%s); raw-SQL floor: the first run's %d visits inserted in one transaction in %.2f s",
 			firstDur.Seconds(), firstCPU.Seconds(), first, secondDur.Seconds(), secondCPU.Seconds(), second, rows, floor.Seconds())})
 	return nil
+}
+
+// labelled runs one of P6's runs under the profile label p6=run, so that
+// a --cpuprofile of the bench tells the job's samples from the data's
+// generation and the floor (go tool pprof -tagfocus p6=first).
+func labelled(run string, job func() (schedule.Result, error)) (res schedule.Result, err error) {
+	pprof.Do(context.Background(), pprof.Labels("p6", run), func(context.Context) { res, err = job() })
+	return res, err
 }
 
 // cpuTime is the CPU time this process has used (user and system): on a

@@ -9,7 +9,9 @@ package schedule
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -17,6 +19,7 @@ import (
 
 	"rapport/internal/actor"
 	"rapport/internal/org"
+	"rapport/internal/txstate"
 )
 
 // Sources of the visits the job generates; it never touches others.
@@ -30,7 +33,7 @@ var generatedSources = []any{SourceCadence, SourceFollowup, SourceCare}
 
 // batchSize is how many customers one transaction plans: reps' writes wait
 // at most one batch, and a failure loses at most one batch's work.
-const batchSize = 200
+const batchSize = 1000
 
 // Result counts what a run changed.
 type Result struct {
@@ -184,6 +187,7 @@ func (p *planner) plan(app core.App, ids []string) error {
 	if err != nil {
 		return err
 	}
+	txstate.Know(app, customers...) // each visit's owner comes from its customer
 	open, err := p.openVisits(app, ids)
 	if err != nil {
 		return err
@@ -307,6 +311,25 @@ func (p *planner) cadence(app core.App, c *core.Record, mine []openVisit) error 
 	return nil
 }
 
+// The ids of the visits the job creates are this process's start time (in
+// milliseconds) then a counter, each part in base 36 and zero-padded to 15
+// characters, PocketBase's id alphabet and length: each insert lands at
+// the end of the id index instead of on a random page of it, and the id
+// needs no random draw (docs/benchmarks.md, P6). Two processes started in
+// different milliseconds never share an id; a clash would fail the batch
+// on the primary key, never overwrite.
+var (
+	idPrefix = pad36(time.Now().UnixMilli(), 9)
+	idCount  atomic.Int64
+)
+
+func newID() string { return idPrefix + pad36(idCount.Add(1), 6) }
+
+func pad36(n int64, width int) string {
+	s := strconv.FormatInt(n, 36)
+	return strings.Repeat("0", max(0, width-len(s))) + s
+}
+
 func (p *planner) cadenceTask(tier org.Tier, due string) task {
 	w := tier.VisitWindowDays
 	return task{source: SourceCadence, kind: "visit", due: due,
@@ -320,6 +343,7 @@ func (p *planner) create(app core.App, c *core.Record, t task) error {
 		return err
 	}
 	v := core.NewRecord(col)
+	v.Id = newID()
 	v.Load(map[string]any{"customer": c.Id, "kind": t.kind, "status": "scheduled", "source": t.source,
 		"occasion": t.occasion, "due_date": t.due, "window_start": t.start, "window_end": t.end, "notes": t.notes})
 	if err := save(app, v); err != nil {

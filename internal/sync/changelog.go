@@ -92,7 +92,7 @@ func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 	}
 	logged, _ := txstate.Of(app, loggedKey{}, func() *logged { return &logged{} })
 	params := dbx.Params{"c": collection, "r": id, "t": time.Now().Unix()}
-	insert := app.DB().NewQuery("INSERT INTO _sync_changes (aud, coll, rid, at) VALUES ({:a}, {:c}, {:r}, {:t})")
+	insert, _ := txstate.Of(app, insertKey{}, func() *dbx.Query { return app.DB().NewQuery(insertChangeSQL) })
 	for _, key := range rows {
 		row := [3]string{key, collection, id}
 		if logged.rows[row] {
@@ -107,6 +107,13 @@ func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 	p.afterCommit(app, k)
 	return nil
 }
+
+// insertChangeSQL is built into a query once per transaction (insertKey):
+// dbx rewrites a statement's text with regular expressions each time one is
+// built.
+const insertChangeSQL = "INSERT INTO _sync_changes (aud, coll, rid, at) VALUES ({:a}, {:c}, {:r}, {:t})"
+
+type insertKey struct{}
 
 // logged are the (audience, collection, record) change rows a transaction
 // has written (internal/txstate drops them when it ends).

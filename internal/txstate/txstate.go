@@ -109,30 +109,71 @@ type readsKey struct{}
 // loaded once per transaction until the transaction writes table. What it
 // returns is shared: callers must not change it.
 func Read[T any](app core.App, table, key string, load func() (T, error)) (T, error) {
-	if Root(app) == nil {
-		return load()
-	}
-	cache, inTx := Of(app, readsKey{}, func() *reads { return &reads{} })
-	if !inTx {
-		return load()
-	}
-	mu.Lock()
-	cached, found := (*cache)[table][key]
-	mu.Unlock()
-	if found {
+	if cached, found := lookup(app, table, key); found {
 		return cached.(T), nil
 	}
 	v, err := load()
-	if err != nil {
-		return v, err
+	if err == nil {
+		store(app, table, key, v)
+	}
+	return v, err
+}
+
+// Know hands Read records the transaction has just read whole (the daily
+// job reads its customers a batch at a time): a later Read of one of their
+// rows may build its value from the record (Known) instead of querying.
+// They are forgotten like any other read when their table is written.
+func Know(app core.App, records ...*core.Record) {
+	for _, r := range records {
+		store(app, r.Collection().Name, knownKey(r.Id), r)
+	}
+}
+
+// Known is the record of table id that app's transaction handed to Know,
+// if it still holds. What it returns is shared: callers must not change it.
+func Known(app core.App, table, id string) (*core.Record, bool) {
+	v, _ := lookup(app, table, knownKey(id))
+	r, found := v.(*core.Record)
+	return r, found
+}
+
+func knownKey(id string) string { return "record/" + id }
+
+// cache is app's transaction's reads (nil outside a transaction, or when
+// Watch was not bound for app).
+func cache(app core.App) *reads {
+	if Root(app) == nil {
+		return nil
+	}
+	c, inTx := Of(app, readsKey{}, func() *reads { return &reads{} })
+	if !inTx {
+		return nil
+	}
+	return c
+}
+
+func lookup(app core.App, table, key string) (any, bool) {
+	c := cache(app)
+	if c == nil {
+		return nil, false
 	}
 	mu.Lock()
-	if (*cache)[table] == nil {
-		(*cache)[table] = map[string]any{}
+	defer mu.Unlock()
+	v, found := (*c)[table][key]
+	return v, found
+}
+
+func store(app core.App, table, key string, v any) {
+	c := cache(app)
+	if c == nil {
+		return
 	}
-	(*cache)[table][key] = v
-	mu.Unlock()
-	return v, nil
+	mu.Lock()
+	defer mu.Unlock()
+	if (*c)[table] == nil {
+		(*c)[table] = map[string]any{}
+	}
+	(*c)[table][key] = v
 }
 
 // Wrote tells Read that app's transaction wrote table without the record
