@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"fmt"
 	"bytes"
 	"strings"
 	"testing"
@@ -73,5 +74,18 @@ func TestAppendChains(t *testing.T) {
 	}
 	if n, err := audit.Verify(app); err != nil || n != seeded+3 {
 		t.Fatalf("verify: %d %v", n, err)
+	}
+	// ids follow the chain (each insert appends to the id index)
+	var rows []struct {
+		Id  string `db:"id"`
+		Seq int64  `db:"seq"`
+	}
+	if err := app.DB().Select("id", "seq").From("audit_log").OrderBy("seq").All(&rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if want := fmt.Sprintf("%015d", r.Seq); r.Id != want {
+			t.Errorf("entry %d has id %q, want %q", r.Seq, r.Id, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -251,6 +252,30 @@ func TestIdempotent(t *testing.T) {
 	}
 	if n := changeCount(t, app); n != changes {
 		t.Errorf("change log grew from %d to %d", changes, n)
+	}
+}
+
+// The job's visits have valid record ids that sort in creation order (so
+// that each insert appends to the id index), and no two runs share one.
+func TestGeneratedIdsFollowCreation(t *testing.T) {
+	app, o := newOrg(t, map[string]any{"followup_offsets": defaultFollowups})
+	for i, yuan := range []int64{tierA, tierB, tierC, tierD} {
+		customer(t, o, yuan, map[string]any{"name": fmt.Sprint("G", i), "customer_since": testkit.Day(-110 - i)})
+	}
+	run(t, app, testkit.Day(0))
+	var ids []string
+	err := app.DB().Select("id").From("visits").Where(dbx.In("source", "schedule", "followup", "care")).OrderBy("rowid").Column(&ids)
+	if err != nil || len(ids) < 5 {
+		t.Fatalf("%d generated visits (%v), want at least 5", len(ids), err)
+	}
+	valid := regexp.MustCompile(`^[a-z0-9]{15}$`)
+	for i, id := range ids {
+		if !valid.MatchString(id) {
+			t.Errorf("id %q is not a record id", id)
+		}
+		if i > 0 && id <= ids[i-1] {
+			t.Errorf("id %q created after %q sorts before it", id, ids[i-1])
+		}
 	}
 }
 

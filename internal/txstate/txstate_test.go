@@ -64,3 +64,45 @@ func TestReadOncePerTransaction(t *testing.T) {
 		t.Errorf("%d ended transactions still hold state", n)
 	}
 }
+
+// Records a transaction handed to Know are Known until it writes their
+// table, and never outside a transaction.
+func TestKnownRecords(t *testing.T) {
+	app := testkit.NewApp(t)
+	o := testkit.NewOrg(t, app)
+	txstate.Watch(app)
+	rita := o.Users["rita"]
+	if txstate.Know(app, rita); known(app, rita.Id) {
+		t.Error("known outside a transaction")
+	}
+	err := app.RunInTransaction(func(tx core.App) error {
+		if known(tx, rita.Id) {
+			t.Error("known before Know")
+		}
+		txstate.Know(tx, rita)
+		if !known(tx, rita.Id) {
+			t.Error("not known after Know")
+		}
+		u, err := tx.FindRecordById("users", o.Users["mia"].Id)
+		if err != nil {
+			return err
+		}
+		u.Set("name", "Mia Renamed")
+		actor.AsServer(u)
+		if err := tx.Save(u); err != nil {
+			return err
+		}
+		if known(tx, rita.Id) {
+			t.Error("still known after the transaction wrote users")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func known(app core.App, id string) bool {
+	_, ok := txstate.Known(app, "users", id)
+	return ok
+}
