@@ -92,18 +92,16 @@ func Run(app core.App, day string) (Result, error) {
 	if err := p.closeWindows(app); err != nil {
 		return p.res, err
 	}
-	after := ""
+	next := readAhead(app, "")
 	for {
-		var ids []string
-		err := app.DB().Select("id").From("customers").
-			Where(dbx.HashExp{"status": "active"}).AndWhere(dbx.NewExp("id > {:after}", dbx.Params{"after": after})).
-			OrderBy("id").Limit(batchSize).Column(&ids)
-		if err != nil || len(ids) == 0 {
-			return p.res, err
+		b := <-next
+		if b.err != nil || len(b.ids) == 0 {
+			return p.res, b.err
 		}
-		after = ids[len(ids)-1]
-		err = app.RunInTransaction(func(tx core.App) error { return p.plan(tx, ids) })
+		next = readAhead(app, b.ids[len(b.ids)-1])
+		err := app.RunInTransaction(func(tx core.App) error { return p.plan(tx, b.ids, b.customers) })
 		if err != nil {
+			<-next // its reads end before the run does
 			return p.res, err
 		}
 	}
@@ -116,7 +114,7 @@ func Customer(app core.App, customer string) error {
 	if err != nil {
 		return err
 	}
-	return p.plan(app, []string{customer})
+	return p.plan(app, []string{customer}, nil)
 }
 
 // closeWindows marks missed the generated visits whose window ended before
@@ -181,9 +179,10 @@ type task struct {
 	notes                  string
 }
 
-// plan brings the generated visits of customers in line with the rules.
-func (p *planner) plan(app core.App, ids []string) error {
-	customers, err := app.FindRecordsByIds("customers", ids)
+// plan brings the generated visits of customers ids in line with the
+// rules (ahead: the customers as read before the transaction, if they were).
+func (p *planner) plan(app core.App, ids []string, ahead []*core.Record) error {
+	customers, err := current(app, ids, ahead)
 	if err != nil {
 		return err
 	}
@@ -243,13 +242,9 @@ type openVisit struct {
 // plan compares are read: most runs change nothing, and building whole
 // records was two fifths of such a run's CPU.
 func (p *planner) openVisits(app core.App, ids []string) (map[string][]openVisit, error) {
-	idList := make([]any, len(ids))
-	for i, id := range ids {
-		idList[i] = id
-	}
 	var visits []openVisit
 	err := app.DB().Select("id", "customer", "status", "source", "occasion", "due_date", "window_end").From("visits").
-		Where(dbx.In("customer", idList...)).AndWhere(dbx.In("source", generatedSources...)).All(&visits)
+		Where(dbx.In("customer", anys(ids)...)).AndWhere(dbx.In("source", generatedSources...)).All(&visits)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -456,5 +457,47 @@ func TestCronJobs(t *testing.T) {
 		if got := org.DailyCron(berlin, 2, at); got != want {
 			t.Errorf("Berlin on %s: %s, want %s", now, got, want)
 		}
+	}
+}
+
+// Customers read ahead of their batch's transaction are planned as that
+// transaction sees them: one a rep changed since is read again, one deleted
+// since is left out, the others are taken as read.
+func TestReadAheadSeesLaterWrites(t *testing.T) {
+	app, o := newOrg(t, nil)
+	changed := customer(t, o, tierA, map[string]any{"name": "Changed"})
+	deleted := customer(t, o, tierB, map[string]any{"name": "Deleted"})
+	same := customer(t, o, tierC, map[string]any{"name": "Same"})
+	ids := []string{changed.Id, deleted.Id, same.Id}
+	ahead, err := app.FindRecordsByIds("customers", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rita := o.Users["rita"]
+	edit, _ := app.FindRecordById("customers", changed.Id)
+	edit.Set("status", "dormant")
+	if err := testkit.Save(app, rita, edit); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Delete(deleted); err != nil {
+		t.Fatal(err)
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
+		got, err := schedule.Current(tx, ids, ahead)
+		if err != nil {
+			return err
+		}
+		status := map[string]string{}
+		for _, c := range got {
+			status[c.GetString("name")] = c.GetString("status")
+		}
+		want := map[string]string{"Changed": "dormant", "Same": "active"}
+		if !maps.Equal(status, want) {
+			t.Errorf("planned %v, want %v", status, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,4 @@
+package schedule
+
+// Current is current, for the tests of the read-ahead.
+var Current = current
