@@ -1,8 +1,8 @@
 package audit_test
 
 import (
-	"fmt"
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
