@@ -174,7 +174,7 @@ func receiptUnclaimed(sub *submission) error {
 // category and a yearly care cap.
 func withinTierPolicy(sub *submission) error {
 	id := sub.x.GetString("customer")
-	customer, err := txstate.Read(sub.app, "customers", "record/"+id, func() (*core.Record, error) {
+	customer, err := txstate.ReadRecord(sub.app, "customers", id, func() (*core.Record, error) {
 		return sub.app.FindRecordById("customers", id)
 	})
 	if err != nil {

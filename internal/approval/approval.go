@@ -71,7 +71,7 @@ func (w *walker) find(collection, id string) *core.Record {
 	if r, ok := w.found[key]; ok {
 		return r
 	}
-	r, _ := txstate.Read(w.app, collection, "record/"+id, func() (*core.Record, error) {
+	r, _ := txstate.ReadRecord(w.app, collection, id, func() (*core.Record, error) {
 		r, _ := w.app.FindRecordById(collection, id)
 		return r, nil
 	})

@@ -129,12 +129,19 @@ func Know(app core.App, records ...*core.Record) {
 	}
 }
 
-// Known is the record of table id that app's transaction handed to Know,
-// if it still holds. What it returns is shared: callers must not change it.
+// ReadRecord is Read of the whole record id of table, which Know may have
+// handed over already. What it returns is shared: callers must not change it.
+func ReadRecord(app core.App, table, id string, load func() (*core.Record, error)) (*core.Record, error) {
+	return Read(app, table, knownKey(id), load)
+}
+
+// Known is the record of table id that app's transaction handed to Know
+// or read whole (ReadRecord), if it still holds. What it returns is shared:
+// callers must not change it.
 func Known(app core.App, table, id string) (*core.Record, bool) {
 	v, _ := lookup(app, table, knownKey(id))
-	r, found := v.(*core.Record)
-	return r, found
+	r, _ := v.(*core.Record)
+	return r, r != nil // ReadRecord may have cached a record that was not there
 }
 
 func knownKey(id string) string { return "record/" + id }
