@@ -92,14 +92,14 @@ func Run(app core.App, day string) (Result, error) {
 	if err := p.closeWindows(app); err != nil {
 		return p.res, err
 	}
-	next := readAhead(app, "")
+	next := p.readAhead(app, "")
 	for {
 		b := <-next
 		if b.err != nil || len(b.ids) == 0 {
 			return p.res, b.err
 		}
-		next = readAhead(app, b.ids[len(b.ids)-1])
-		err := app.RunInTransaction(func(tx core.App) error { return p.plan(tx, b.ids, b.customers) })
+		next = p.readAhead(app, b.ids[len(b.ids)-1])
+		err := app.RunInTransaction(func(tx core.App) error { return p.plan(tx, b.ids, &b) })
 		if err != nil {
 			<-next // its reads end before the run does
 			return p.res, err
@@ -114,7 +114,7 @@ func Customer(app core.App, customer string) error {
 	if err != nil {
 		return err
 	}
-	return p.plan(app, []string{customer}, nil)
+	return p.plan(app, []string{customer}, &batch{})
 }
 
 // closeWindows marks missed the generated visits whose window ended before
@@ -180,9 +180,9 @@ type task struct {
 }
 
 // plan brings the generated visits of customers ids in line with the
-// rules (ahead: the customers as read before the transaction, if they were).
-func (p *planner) plan(app core.App, ids []string, ahead []*core.Record) error {
-	customers, err := current(app, ids, ahead)
+// rules (ahead: what was read of them before the transaction, if anything).
+func (p *planner) plan(app core.App, ids []string, ahead *batch) error {
+	customers, err := current(app, ids, ahead.customers)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,11 @@ func (p *planner) plan(app core.App, ids []string, ahead []*core.Record) error {
 		for _, v := range mine {
 			have[v.Occasion] = true
 		}
-		for _, t := range append(p.followups(c), p.care(c)...) {
+		occasions, known := ahead.occasions[c] // c as read ahead, still current
+		if !known {
+			occasions = p.occasions(c)
+		}
+		for _, t := range occasions {
 			if have[t.occasion] {
 				continue
 			}

@@ -12,6 +12,12 @@ import (
 	"rapport/internal/org"
 )
 
+// occasions are the follow-ups and care tasks c is due as of the run's
+// day: they depend on c and the settings alone.
+func (p *planner) occasions(c *core.Record) []task {
+	return append(p.followups(c), p.care(c)...)
+}
+
 // followups are the after-purchase calls whose creation day has come:
 // from lead_days before the window opens until it ends, and never for a
 // window already past when the customer was created.
