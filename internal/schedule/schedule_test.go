@@ -501,3 +501,25 @@ func TestReadAheadSeesLaterWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// What was worked out ahead for a customer a rep changed meanwhile is
+// worked out again: upgraded from tier D (no care) to tier A, the customer
+// gets the birthday card tier A is entitled to.
+func TestReadAheadOccasionsFollowLaterWrites(t *testing.T) {
+	app, o := newOrg(t, nil)
+	c := customer(t, o, tierD, map[string]any{"name": "Upgraded",
+		"contacts": []map[string]any{{"name": "Zhang", "birthday": "1970-" + testkit.Day(2)[5:]}}})
+	_, err := schedule.PlanAhead(app, testkit.Day(0), func() {
+		edit, _ := app.FindRecordById("customers", c.Id)
+		edit.Set("annual_contract_amount", testkit.Yuan(tierA))
+		if err := testkit.Save(app, o.Users["mia"], edit); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if care := generated(t, app, c, schedule.SourceCare); len(care) != 1 {
+		t.Errorf("care tasks after the upgrade: %v, want the birthday card", care)
+	}
+}
