@@ -174,9 +174,10 @@ const screens = {
     };
     const photos = () => ($('#photos').files.length ? { files: { photos: [...$('#photos').files] } } : {});
     if (editable) {
-      $('#save').onclick = async () => { await r.update('visits', id, fields(), photos()); $('#msg').textContent = t('saved'); };
+      $('#save').onclick = async () => { forget(); await r.update('visits', id, fields(), photos()); $('#msg').textContent = t('saved'); };
       $('#f').onsubmit = async (e) => {
         e.preventDefault();
+        forget();
         await r.update('visits', id, { ...fields(), status: 'done', ended_at: new Date().toISOString() }, photos());
         location.hash = '#/today';
       };
@@ -212,7 +213,8 @@ const screens = {
     const save = async (submit) => {
       const amount = toMinor($('#amount').value);
       $('#amount-err').hidden = amount !== null;
-      if (amount === null) return $('#amount').focus();
+      if (amount === null) return $('#amount').focus(); // the typed rest stays
+      forget();
       const data = { plan: $('#plan').value, category: $('#category').value, amount, incurred_on: $('#incurred').value, description: $('#description').value };
       const files = $('#receipt').files[0] ? { files: { receipt: $('#receipt').files[0] } } : {};
       let target = id;
@@ -284,6 +286,7 @@ const screens = {
       </form>`;
     $('#f').onsubmit = async (e) => {
       e.preventDefault();
+      forget();
       await r.create('complaints', { customer: $('#customer').value, channel: $('#channel').value, severity: $('#severity').value, summary: $('#summary').value, details: $('#details').value, received_at: new Date().toISOString(), status: 'open' });
     };
     main.querySelectorAll('[data-respond]').forEach((b) => { b.onclick = () => r.update('complaints', b.dataset.respond, { first_response: $(`#resp-${b.dataset.respond}`).value, status: 'acknowledged' }); });
@@ -313,22 +316,30 @@ function notFound() {
 
 // ------------------------------------------------------------ routing
 
-// What the rep typed or picked and has not saved yet, by control id. A
-// re-render (a pull landing, a language switch) puts it back, so a sync never
-// erases a half-filled form; saving or leaving the screen forgets it.
+// What the rep typed or picked and has not saved yet: by control id, and a
+// radio group (the satisfaction stars) by its name. A re-render (a pull
+// landing, a language switch) puts it back, so a sync never erases a
+// half-filled form; a save the app accepts (forget) or leaving the screen
+// forgets it. A form whose record has meanwhile become read-only shows what
+// is stored, not what was typed.
 let drafts = {};
+const forget = () => { drafts = {}; };
 const keep = (e) => {
   const el = e.target;
-  if (el.id && el.type !== 'file') drafts[el.id] = el.type === 'checkbox' ? el.checked : el.value;
+  if (el.type === 'radio') drafts['radio:' + el.name] = el.value;
+  else if (el.id && el.type !== 'file') drafts[el.id] = el.type === 'checkbox' ? el.checked : el.value;
 };
 main.addEventListener('input', keep);
 main.addEventListener('change', keep);
-main.addEventListener('submit', () => { drafts = {}; }, true);
 function restoreDrafts() {
-  for (const [id, value] of Object.entries(drafts)) {
-    const el = document.getElementById(id);
-    if (!el || !main.contains(el)) continue;
-    if (el.type === 'checkbox') el.checked = value; else el.value = value;
+  for (const [key, value] of Object.entries(drafts)) {
+    const el = key.startsWith('radio:')
+      ? main.querySelector(`input[type=radio][name="${key.slice(6)}"][value="${value}"]`)
+      : document.getElementById(key);
+    if (!el || !main.contains(el) || el.readOnly || el.disabled) continue;
+    if (el.type === 'radio') el.checked = true;
+    else if (el.type === 'checkbox') el.checked = value;
+    else el.value = value;
   }
 }
 
@@ -350,7 +361,7 @@ function render() {
   });
 }
 let forced = false;
-window.addEventListener('hashchange', () => { forced = true; drafts = {}; render(); main.focus(); });
+window.addEventListener('hashchange', () => { forced = true; forget(); render(); main.focus(); });
 r.on('change', render);
 r.on('status', () => chrome());
 render();

@@ -45,6 +45,15 @@ async function shot(page, name) {
   shots.push(path);
 }
 
+// redraw switches the language there and back: the screen is drawn anew
+// twice, as when a pull lands while the rep is on it.
+async function redraw(page) {
+  for (const want of ['zh-CN', 'en']) {
+    await page.locator('#lang').click();
+    await page.waitForFunction((l) => document.documentElement.lang === l, want);
+  }
+}
+
 async function rest(name, method, path, body) {
   const auth = await fetch(`${fx.url}/api/collections/users/auth-with-password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identity: `${name}@example.com`, password: fx.password }) }).then((r) => r.json());
   const res = await fetch(fx.url + path, { method, headers: { Authorization: auth.token, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
@@ -88,6 +97,11 @@ test('a rep works offline, reloads offline, syncs, fixes a refused expense; a ma
   await page.getByLabel('Notes').fill('Reviewed the service contract');
   await page.getByLabel('Outcome').fill('Renewal likely');
   await page.getByLabel('5').check();
+  // a re-render (a language switch here, a pull landing in the field) keeps
+  // the stars picked and the notes typed
+  await redraw(page);
+  assert.equal(await page.getByLabel('5').isChecked(), true, 'the stars picked survive a re-render');
+  assert.equal(await page.getByLabel('Notes').inputValue(), 'Reviewed the service contract');
   await page.getByLabel('Photos').setInputFiles({ name: 'shop.png', mimeType: 'image/png', buffer: PNG });
   await shot(page, 'app-visit');
   await page.getByRole('button', { name: 'Visit done' }).click();
@@ -96,9 +110,13 @@ test('a rep works offline, reloads offline, syncs, fixes a refused expense; a ma
 
   // an expense with its receipt, from the visit's customer
   await page.goto(`${fx.url}/app/#/expense/new/${fx.customers.rita}/${visitId}`);
+  await page.getByLabel('Description').fill('Lunch with the buyer');
   await page.getByLabel('Amount (CNY)').fill('12O');
   await page.getByRole('button', { name: 'Submit' }).click();
   await page.getByText('Enter an amount in yuan').waitFor();
+  // a refused amount leaves the rest of the form as typed, across a re-render
+  await redraw(page);
+  assert.equal(await page.getByLabel('Description').inputValue(), 'Lunch with the buyer');
   await page.getByLabel('Amount (CNY)').fill('120.50');
   await page.getByLabel('Category').selectOption('meal');
   await page.getByLabel('Description').fill('Lunch with the buyer');
