@@ -236,6 +236,21 @@ func nameOf(u *core.Record) string {
 	return fmt.Sprintf("user %s", u.Id)
 }
 
+// deleteOnlyDrafts lets a plan or an expense (kind: its field on approvals)
+// be deleted only while a draft without decisions; instead says what to do
+// with one that is further along.
+func deleteOnlyDrafts(kind, instead string) func(*core.RecordEvent) error {
+	return func(e *core.RecordEvent) error {
+		if status := e.Record.GetString("status"); status != "draft" {
+			return violation.New("status", "locked", "This %s is %s; only draft %ss can be deleted.%s", kind, status, kind, instead)
+		}
+		if err := noDecisions(e.App, kind, e.Record.Id); err != nil {
+			return err
+		}
+		return e.Next()
+	}
+}
+
 // noDecisions refuses to delete a plan or expense that has approvals: its
 // decision history stays.
 func noDecisions(app core.App, field, id string) error {

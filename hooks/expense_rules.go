@@ -24,7 +24,7 @@ func bindExpenses(app core.App) {
 	bind(app.OnRecordUpdateExecute("expenses"), StageOwner, "rapport.expenses.owner", updateExpenseOwner)
 	bind(app.OnRecordCreateExecute("expenses"), StageRules, "rapport.expenses.rules", createExpense)
 	bind(app.OnRecordUpdateExecute("expenses"), StageRules, "rapport.expenses.rules", updateExpense)
-	bind(app.OnRecordDeleteExecute("expenses"), StageRules, "rapport.expenses.rules", deleteExpense)
+	bind(app.OnRecordDeleteExecute("expenses"), StageRules, "rapport.expenses.rules", deleteOnlyDrafts("expense", ""))
 	bindExpenseSums(app)
 }
 
@@ -122,17 +122,6 @@ func updateExpense(e *core.RecordEvent) error {
 		return err
 	}
 	if err := expenseTransition(e.App, e.Record); err != nil {
-		return err
-	}
-	return e.Next()
-}
-
-// deleteExpense deletes only drafts without decisions.
-func deleteExpense(e *core.RecordEvent) error {
-	if status := e.Record.GetString("status"); status != "draft" {
-		return violation.New("status", "locked", "This expense is %s; only draft expenses can be deleted.", status)
-	}
-	if err := noDecisions(e.App, "expense", e.Record.Id); err != nil {
 		return err
 	}
 	return e.Next()

@@ -23,7 +23,7 @@ type Stage struct {
 var (
 	// Request events (the records API: REST, batch, dashboard): who asks.
 	StageClient       = Stage{"client write entry", -30} // values as sent, then the caller stamped
-	StageRequestRules = Stage{"request rules", -10}      // rules that need the request body
+	StageRequestRules = Stage{"request rules", -10}      // users: the default of active, credentials sent by others
 
 	// OnRecordValidate: after PocketBase's field validation.
 	StageValues = Stage{"values", 0}

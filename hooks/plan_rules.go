@@ -31,7 +31,7 @@ func bindPlans(app core.App) {
 	bind(app.OnRecordUpdateExecute("plans"), StageOwner, "rapport.plans.owner", derivePlanOwner)
 	bind(app.OnRecordCreateExecute("plans"), StageRules, "rapport.plans.rules", createPlan)
 	bind(app.OnRecordUpdateExecute("plans"), StageRules, "rapport.plans.rules", updatePlan)
-	bind(app.OnRecordDeleteExecute("plans"), StageRules, "rapport.plans.rules", deletePlan)
+	bind(app.OnRecordDeleteExecute("plans"), StageRules, "rapport.plans.rules", deleteOnlyDrafts("plan", " Close it instead."))
 }
 
 // derivePlanOwner gives a plan its customer's owner and the owner's team;
@@ -83,17 +83,6 @@ func updatePlan(e *core.RecordEvent) error {
 		return err
 	}
 	if err := planTransition(e.App, e.Record); err != nil {
-		return err
-	}
-	return e.Next()
-}
-
-// deletePlan deletes only drafts without decisions; others are closed.
-func deletePlan(e *core.RecordEvent) error {
-	if status := e.Record.GetString("status"); status != "draft" {
-		return violation.New("status", "locked", "This plan is %s; only draft plans can be deleted. Close it instead.", status)
-	}
-	if err := noDecisions(e.App, "plan", e.Record.Id); err != nil {
 		return err
 	}
 	return e.Next()

@@ -15,10 +15,6 @@ import (
 // The lookups on every write read the one or two columns they need rather
 // than whole records: hydrating a record costs more than the query itself.
 
-func dbxEq(column string, value any) dbx.Expression {
-	return dbx.HashExp{column: value}
-}
-
 // userTeam is the team of user id ("" when unknown); a failed query is an
 // error, so that a record is never saved with a team it lost to one.
 func userTeam(app core.App, id string) (string, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/search"
 
+	"rapport/internal/input"
 	"rapport/internal/violation"
 )
 
@@ -116,7 +117,7 @@ func subscription(sub string) (string, map[string]string) {
 	var options struct {
 		Query map[string]any `json:"query"`
 	}
-	if decodeExact([]byte(values.Get("options")), &options) != nil {
+	if input.DecodeExact([]byte(values.Get("options")), &options) != nil {
 		return topic, query
 	}
 	for k, v := range options.Query {

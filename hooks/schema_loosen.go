@@ -9,6 +9,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/input"
 	"rapport/internal/org"
 )
 
@@ -67,11 +68,11 @@ type refusal func(format string, args ...any)
 func numberLoosening(refuse refusal, m, o, n *core.NumberField) {
 	if looserMin(n.Min, m.Min) && looserMin(n.Min, o.Min) {
 		refuse(": its minimum is %s, as Rapport's migrations set it, and cannot be %s (a higher minimum is fine): %s.",
-			numberText(*m.Min), boundChange("lowered to", n.Min), boundReason(*m.Min))
+			input.NumberText(*m.Min), boundChange("lowered to", n.Min), boundReason(*m.Min))
 	}
 	if looserMax(n.Max, m.Max) && looserMax(n.Max, o.Max) {
 		refuse(": its maximum is %s, as Rapport's migrations set it, and cannot be %s (a lower maximum is fine): %s.",
-			numberText(*m.Max), boundChange("raised to", n.Max), boundReason(*m.Max))
+			input.NumberText(*m.Max), boundChange("raised to", n.Max), boundReason(*m.Max))
 	}
 }
 
@@ -151,7 +152,7 @@ func boundChange(verb string, bound *float64) string {
 	if bound == nil {
 		return "removed"
 	}
-	return verb + " " + numberText(*bound)
+	return verb + " " + input.NumberText(*bound)
 }
 
 func boundReason(bound float64) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"rapport/internal/input"
 	"rapport/internal/org"
 	"rapport/internal/violation"
 )
@@ -160,7 +161,7 @@ func checkLimits(app core.App, field, raw string) error {
 	const code = "invalid_category_limits"
 	limits, problems := org.Limits(raw)
 	if limits == nil && len(problems) > 0 { // not an object
-		return violation.New(field, code, "Category limits must be %s; got %s.", problems[0].Want, describe(problems[0].Got))
+		return violation.New(field, code, "Category limits must be %s; got %s.", problems[0].Want, input.Describe(problems[0].Got))
 	}
 	categories, err := expenseCategories(app)
 	if err != nil {
@@ -178,7 +179,7 @@ func checkLimits(app core.App, field, raw string) error {
 			return violation.New(field, code, "Category limits: %q is not an expense category; the categories are %s.", category, strings.Join(categories, ", "))
 		}
 		if p, ok := bad[category]; ok {
-			return violation.New(field, code, "Category limits: %q must be %s; got %s.", category, p.Want, describe(p.Got))
+			return violation.New(field, code, "Category limits: %q must be %s; got %s.", category, p.Want, input.Describe(p.Got))
 		}
 	}
 	return nil
@@ -223,11 +224,11 @@ func listProblem(field, code, list, entry string, problems []org.Problem) error 
 	}
 	switch p := problems[0]; {
 	case p.Entry == "":
-		return violation.New(field, code, "%s must be %s; got %s.", list, p.Want, describe(p.Got))
+		return violation.New(field, code, "%s must be %s; got %s.", list, p.Want, input.Describe(p.Got))
 	case p.Key != "":
-		return violation.New(field, code, "%s %s: %q must be %s; got %s.", entry, p.Entry, p.Key, p.Want, describe(p.Got))
+		return violation.New(field, code, "%s %s: %q must be %s; got %s.", entry, p.Entry, p.Key, p.Want, input.Describe(p.Got))
 	default:
-		return violation.New(field, code, "%s %s must be %s; got %s.", entry, p.Entry, p.Want, describe(p.Got))
+		return violation.New(field, code, "%s %s must be %s; got %s.", entry, p.Entry, p.Want, input.Describe(p.Got))
 	}
 }
 

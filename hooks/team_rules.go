@@ -3,6 +3,7 @@ package hooks
 import (
 	"slices"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/violation"
@@ -40,7 +41,7 @@ func lineageDown(e *core.RecordEvent) error {
 		sameValue(original.Get("ancestors"), e.Record.Get("ancestors")) {
 		return nil
 	}
-	children, err := e.App.FindAllRecords("teams", dbxEq("parent", e.Record.Id))
+	children, err := e.App.FindAllRecords("teams", dbx.HashExp{"parent": e.Record.Id})
 	if err != nil {
 		return err
 	}

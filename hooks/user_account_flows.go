@@ -27,7 +27,7 @@ func bindAccountFlows(app core.App) {
 		return asServer(e.Record, e.Next)
 	})
 	bind(app.OnRecordAuthWithOAuth2Request(), StageAuth, id, func(e *core.RecordAuthWithOAuth2RequestEvent) error {
-		return asServer(e.Record, e.Next) // nil: a new account, created through the create request
+		return asServer(e.Record, e.Next) // nil: sign-up, which goes through the users create request (admins only: refused)
 	})
 }
 

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/actor"
@@ -108,7 +109,7 @@ func takeRecordsAlong(app core.App, user *core.Record) error {
 		if !m.FollowsOwner {
 			continue
 		}
-		records, err := app.FindAllRecords(m.Name, dbxEq(m.Owner, user.Id))
+		records, err := app.FindAllRecords(m.Name, dbx.HashExp{m.Owner: user.Id})
 		if err != nil {
 			return err
 		}
