@@ -26,6 +26,17 @@ const (
 
 func marked(r *core.Record, key string) bool { return r.GetRaw(key) != nil }
 
+// followOwnersChain sends r, a plan waiting for a decision that changes
+// hands (a team move, a reassigned customer, a leaver), to the first
+// approver of its new owner's chain. Other records keep their approver: a
+// pending expense stays with the chain of the team it is charged to.
+func followOwnersChain(app core.App, r *core.Record, owner string) error {
+	if r.Collection().Name != "plans" || r.GetString("status") != "submitted" {
+		return nil
+	}
+	return routeSubmit(app, r, owner)
+}
+
 // routeSubmit sends r (a plan or expense of owner) to the first approver
 // of the team it is charged to.
 func routeSubmit(app core.App, r *core.Record, owner string) error {

@@ -47,10 +47,8 @@ func moveOpenWork(app core.App, customer *core.Record, c *catalog.Collection, ol
 	}
 	for _, r := range records {
 		r.Set(c.Owner, newOwner)
-		if r.GetString("status") == "submitted" {
-			if err := routeSubmit(app, r, newOwner); err != nil {
-				return err
-			}
+		if err := followOwnersChain(app, r, newOwner); err != nil {
+			return err
 		}
 		causedBy(r, customer)
 		if err := app.Save(r); err != nil {

@@ -73,8 +73,11 @@ func on(event string, st Stage, role string, collections ...string) []Step {
 	return steps
 }
 
-// Pipeline declares every handler Rapport binds on a record event, event
-// by event, in the order they run. Two handlers of one event and
+// Pipeline declares every handler package hooks binds on a record event,
+// event by event, in the order they run. (Other packages bind a few at
+// PocketBase's default priority 0 — the spend report's sums, the read
+// cache, the change log, notifications' own checks — which
+// docs/architecture.md lists beside these.) Two handlers of one event and
 // collection are in different stages, so their order never depends on
 // which file binds first. docs/architecture.md draws it as a table.
 var Pipeline = concat(

@@ -92,10 +92,8 @@ func handOver(app core.App, leaver *core.Record) error {
 		}
 		for _, r := range records {
 			r.Set(w.field, successor.Id)
-			if w.collection == "plans" && r.GetString("status") == "submitted" {
-				if err := routeSubmit(app, r, successor.Id); err != nil {
-					return err
-				}
+			if err := followOwnersChain(app, r, successor.Id); err != nil {
+				return err
 			}
 			causedBy(r, leaver)
 			if err := app.Save(r); err != nil {

@@ -117,12 +117,10 @@ func takeRecordsAlong(app core.App, user *core.Record) error {
 			if m.Name != "expenses" || r.GetString("status") == "draft" {
 				r.Set("team", user.GetString("team"))
 			}
-			// a pending plan follows its owner's chain; a pending expense
-			// keeps its charged team's (rerouteStranded rechecks it)
-			if m.Name == "plans" && r.GetString("status") == "submitted" {
-				if err := routeSubmit(app, r, user.Id); err != nil {
-					return err
-				}
+			// a pending expense keeps its charged team's chain
+			// (rerouteStranded rechecks it)
+			if err := followOwnersChain(app, r, user.Id); err != nil {
+				return err
 			}
 			// unchanged records keep their version: phones holding
 			// them as a push's base see no conflict

@@ -58,7 +58,10 @@ func newTestApp(dir string) (*tests.TestApp, error) {
 	return tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env", DBConnect: dbconn.Connect})
 }
 
-// NewApp returns a migrated test app with every hook registered.
+// NewApp returns a migrated test app with hooks.Register's handlers: every
+// rule of package hooks, the settings cache, the spend report's sums and
+// the read cache. Tests that need the change log or notifications register
+// those packages themselves, as main.go does.
 func NewApp(t testing.TB) *tests.TestApp {
 	t.Helper()
 	dir, err := template()
