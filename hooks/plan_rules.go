@@ -164,12 +164,27 @@ func CloseExpiredPlans(app core.App, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for i, p := range plans {
-		p.Set("status", "closed")
-		actor.AsServer(p)
-		if err := app.Save(p); err != nil {
-			return i, err
+	closed := 0
+	for _, listed := range plans {
+		err := app.RunInTransaction(func(tx core.App) error {
+			// read again in the write's transaction: an expense decided
+			// since the list was read moved the plan's sums, and a save of
+			// the listed copy would write its old sums back
+			p, err := tx.FindRecordById("plans", listed.Id)
+			if err != nil || p.GetString("status") != "approved" {
+				return nil // gone, or closed or changed meanwhile
+			}
+			p.Set("status", "closed")
+			actor.AsServer(p)
+			if err := tx.Save(p); err != nil {
+				return err
+			}
+			closed++
+			return nil
+		})
+		if err != nil {
+			return closed, err
 		}
 	}
-	return len(plans), nil
+	return closed, nil
 }
