@@ -7,6 +7,7 @@
 package schedule
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"rapport/internal/actor"
@@ -315,8 +317,9 @@ func (p *planner) cadence(app core.App, c *core.Record, mine []openVisit) error 
 // characters, PocketBase's id alphabet and length: each insert lands at
 // the end of the id index instead of on a random page of it, and the id
 // needs no random draw (docs/benchmarks.md, P6). Two processes started in
-// different milliseconds never share an id; a clash would fail the batch
-// on the primary key, never overwrite.
+// different milliseconds never share an id. Ids in order can be guessed: a
+// client may have created a visit under the next one, and the job then
+// takes a random id for that visit (idTaken); an id is never overwritten.
 var (
 	idPrefix = pad36(time.Now().UnixMilli(), 9)
 	idCount  atomic.Int64
@@ -345,9 +348,23 @@ func (p *planner) create(app core.App, c *core.Record, t task) error {
 	v.Id = newID()
 	v.Load(map[string]any{"customer": c.Id, "kind": t.kind, "status": "scheduled", "source": t.source,
 		"occasion": t.occasion, "due_date": t.due, "window_start": t.start, "window_end": t.end, "notes": t.notes})
-	if err := save(app, v); err != nil {
+	err = save(app, v)
+	if idTaken(err) { // a client chose that id first: the job's ids can be guessed
+		v.Id = core.GenerateDefaultRandomId()
+		err = save(app, v)
+	}
+	if err != nil {
 		return fmt.Errorf("customer %s: %s: %w", c.Id, t.notes, err)
 	}
 	p.res.Created++
 	return nil
+}
+
+// idTaken tells an insert refused because a visit with its id exists
+// (PocketBase reports the primary key's refusal as id not unique): SQLite
+// undid that statement alone, and the transaction goes on.
+func idTaken(err error) bool {
+	var errs validation.Errors
+	var e validation.Error
+	return errors.As(err, &errs) && errors.As(errs[core.FieldNameId], &e) && e.Code() == "validation_not_unique"
 }

@@ -21,3 +21,6 @@ func PlanAhead(app core.App, day string, change func()) (Result, error) {
 	err = app.RunInTransaction(func(tx core.App) error { return p.plan(tx, b.ids, &b) })
 	return p.res, err
 }
+
+// NextID is the id the job will give the next visit it creates.
+func NextID() string { return idPrefix + pad36(idCount.Load()+1, 6) }

@@ -234,6 +234,17 @@ func TestIdempotent(t *testing.T) {
 	if first.Created == 0 {
 		t.Fatalf("first run created nothing: %+v", first)
 	}
+	// the job saves without validation (schedule.save): what it wrote must
+	// pass it all the same, PocketBase's field checks and the values stage
+	visits, err := app.FindAllRecords("visits", dbx.In("source", "schedule", "followup", "care"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range visits {
+		if err := app.Validate(v); err != nil {
+			t.Errorf("generated visit %s (%s) would not pass validation: %v", v.Id, v.GetString("notes"), err)
+		}
+	}
 	before, changes := snapshot(t, app), changeCount(t, app)
 	if changes == 0 {
 		t.Fatal("the first run reached no phone")
@@ -277,6 +288,24 @@ func TestGeneratedIdsFollowCreation(t *testing.T) {
 		if i > 0 && id <= ids[i-1] {
 			t.Errorf("id %q created after %q sorts before it", id, ids[i-1])
 		}
+	}
+}
+
+// A rep who guesses the id the job will give its next visit and creates a
+// visit under it first neither stops the job nor loses that visit: the job
+// gives its own visit another id.
+func TestGuessedIdIsNotADenial(t *testing.T) {
+	app, o := newOrg(t, nil)
+	c := customer(t, o, tierA, map[string]any{"name": "Squatted"})
+	squat := testkit.MustCreate(t, app, o.Users["rita"], "visits", map[string]any{
+		"id": schedule.NextID(), "customer": c.Id, "kind": "call", "notes": "mine"})
+	run(t, app, testkit.Day(0)) // fails the test on an error
+	if cadence := generated(t, app, c, schedule.SourceCadence); len(cadence) != 1 {
+		t.Errorf("cadence visits: %v, want one", cadence)
+	}
+	mine, err := app.FindRecordById("visits", squat.Id)
+	if err != nil || mine.GetString("notes") != "mine" || mine.GetString("source") != "manual" {
+		t.Errorf("the rep's visit under the guessed id changed: %v %v", mine, err)
 	}
 }
 
