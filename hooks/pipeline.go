@@ -25,7 +25,8 @@ var (
 	StageClient       = Stage{"client write entry", -30} // values as sent, then the caller stamped
 	StageRequestRules = Stage{"request rules", -10}      // users: the default of active, credentials sent by others
 
-	// OnRecordValidate: after PocketBase's field validation.
+	// OnRecordValidate: after PocketBase's field validation (which the
+	// daily job's own visits skip: internal/schedule.save).
 	StageValues = Stage{"values", 0}
 
 	// Model events around the write (OnRecordCreate/Update/Delete). Work

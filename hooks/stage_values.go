@@ -30,7 +30,9 @@ var contactFields = []string{"name", "title", "phone", "email", "birthday"}
 // exists, contacts shaped as the spec says, and the JSON settings that
 // internal/org reads (category_limits, care_entitlements,
 // followup_offsets) in the shape it reads them. They are checked after
-// PocketBase's own field validation, on every write path, when a save
+// PocketBase's own field validation, on every write path that validates
+// (all but the daily job's own visits, saved without validation: it builds
+// their values itself, and its tests validate what it wrote), when a save
 // writes them (a new record, or a value other than the stored one): a
 // value stored before a check existed does not block the jobs and cascades
 // that save its record for another reason.

@@ -165,6 +165,8 @@ func Append(app core.App, e Entry) error {
 	if r.Hash, err = r.hashWith(changes); err != nil {
 		return err
 	}
+	// every call binds every placeholder: dbx keeps the first Bind's map
+	// and copies later ones into it
 	_, err = insertQuery(app).Bind(dbx.Params{
 		"id": r.Id, "seq": r.Seq, "created": now, "actor": r.Actor,
 		"actor_superuser": r.ActorSuperuser, "client_id": r.ClientID, "action": r.Action,

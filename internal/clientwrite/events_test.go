@@ -29,10 +29,9 @@ func TestRESTCreateEvents(t *testing.T) {
 	}.Run(t)
 }
 
-// Submitting an expense over REST is one update request; the expense's
-// update and its cascade, the plan's committed sum, are two saves through
-// the same model events, the cascade without field validation (it changes
-// server fields only).
+// Submitting an expense over REST is one update request: one update
+// pipeline for the expense; the plan's committed sum is a narrow statement
+// that still fires the plan's after-update event once committed.
 func TestRESTSubmitEvents(t *testing.T) {
 	testkit.Case{
 		Name: "rita submits her expense", As: "rita", Method: http.MethodPatch,

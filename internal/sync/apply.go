@@ -30,7 +30,8 @@ const txChunk = 100
 // A rejected mutation aborts its transaction, so nothing of it survives,
 // not even an after-commit event of a cascade; the mutations before it are
 // then applied again in a fresh transaction that also stores the rejection.
-// Each mutation runs at most twice, and once when nothing is rejected.
+// Each mutation runs once when nothing is rejected, and twice when one is,
+// unless another writer changes what the re-run sees (it then starts over).
 //
 // It returns the results of what was committed, and an error when it
 // stopped early: transient, errAdvanced, or errTooManyRejections.

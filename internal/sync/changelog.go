@@ -92,6 +92,8 @@ func logRecord(app core.App, p *poker, collection, id string, k keys) error {
 	}
 	logged, _ := txstate.Of(app, loggedKey{}, func() *logged { return &logged{} })
 	params := dbx.Params{"c": collection, "r": id, "t": time.Now().Unix()}
+	// every Bind below sets every placeholder: dbx keeps the first Bind's
+	// map and copies later ones into it
 	insert, _ := txstate.Of(app, insertKey{}, func() *dbx.Query { return app.DB().NewQuery(insertChangeSQL) })
 	for _, key := range rows {
 		row := [3]string{key, collection, id}

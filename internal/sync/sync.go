@@ -89,13 +89,15 @@ func audience(app core.App, r *core.Record) keys {
 		k.user(r.GetString("approver"))
 		k.deciders(r)
 	}
-	for _, l := range seen.Via {
-		if linked, err := app.FindRecordById(l.Collection, r.GetString(l.Field)); err == nil {
-			k.merge(ownerKeys(linked))
+	for _, l := range seen.Via { // an approval names a plan or an expense
+		if id := r.GetString(l.Field); id != "" {
+			if linked, err := app.FindRecordById(l.Collection, id); err == nil {
+				k.merge(ownerKeys(linked))
+			}
 		}
 	}
-	if seen.OwnerTeamViewers {
-		if u, err := app.FindRecordById("users", r.GetString(c.Owner)); err == nil {
+	if id := r.GetString(c.Owner); seen.OwnerTeamViewers && id != "" { // a team budget has no rep
+		if u, err := app.FindRecordById("users", id); err == nil {
 			k.viewers(u.GetString("team"))
 		}
 	}

@@ -57,7 +57,9 @@ func forget(tx *core.TxAppInfo) {
 }
 
 // Live is how many transactions hold state now (for tests: none once every
-// transaction has ended).
+// transaction has ended). A transaction that panics never runs its
+// completion callbacks in PocketBase, so its state stays until the process
+// ends: one entry per panic, which the router recovers from.
 func Live() int {
 	mu.Lock()
 	defer mu.Unlock()
