@@ -12,7 +12,7 @@ import (
 // gets it as its Max (and its negative as its Min, where none is set): the
 // check then holds for every write, server writes included, and the
 // dashboard shows it. Client writes meet the same limit earlier, with a
-// message naming the value (hooks/input.go). The constant is this
+// message naming the value (internal/input). The constant is this
 // migration's own: what it wrote must not move with later code.
 const maxInt = 1<<53 - 1
 

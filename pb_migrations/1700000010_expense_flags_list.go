@@ -5,7 +5,7 @@ import (
 	m "github.com/pocketbase/pocketbase/migrations"
 )
 
-// expenses.flags is a list from the start (hooks/expenses.go); drafts
+// expenses.flags is a list from the start (hooks/expense_rules.go); drafts
 // written before held null until their first submit.
 func init() {
 	m.Register(func(app core.App) error {

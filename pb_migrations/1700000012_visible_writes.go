@@ -8,7 +8,7 @@ import (
 // Writes that only some roles may make, on records more people see, had
 // rules naming those roles: anyone else who saw the record got PocketBase's
 // 404, while the spec says authorization failures on a visible record are
-// 403. Their rules are now the view rule, and hooks/writers.go answers 403
+// 403. Their rules are now the view rule, and hooks/stage_writers.go answers 403
 // forbidden to the other roles (as for approvals, 1700000007, and users'
 // updates). The org settings' create and delete rules too: whoever asks is
 // told 400 locked (one record, never duplicated nor removed), not "only

@@ -14,7 +14,7 @@ import (
 // entries of the chain; on an upgraded install, the values no edit
 // explains (the seeded ones, and fields migrations added since, such as
 // plan_grace_days). What later migrations change is explained when the
-// server starts (hooks/explained.go).
+// server starts (hooks/settings_explained.go).
 func init() {
 	m.Register(func(app core.App) error {
 		for _, name := range []string{"tier_policies", "org_settings"} {

@@ -7,7 +7,7 @@ import (
 	m "github.com/pocketbase/pocketbase/migrations"
 )
 
-// Plans and expenses get a server-maintained `label` (hooks/labels.go),
+// Plans and expenses get a server-maintained `label` (hooks/stage_label.go),
 // presentable instead of the title (plans: dozens share one) and of
 // category, amount and day (expenses showed as "meal 15000 2026-12-05").
 // Existing records are labelled here with the same format, in SQL:
@@ -61,7 +61,7 @@ var labelled = map[string][]string{
 }
 
 // labelBackfill labels the records that exist (a frozen copy of the
-// format; hooks/labels.go labels every later write). A user without a name
+// format; hooks/stage_label.go labels every later write). A user without a name
 // shows as their email.
 var labelBackfill = []string{
 	`UPDATE plans SET label =

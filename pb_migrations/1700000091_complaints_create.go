@@ -8,7 +8,7 @@ import (
 // A complaint about a customer out of the writer's sight was refused by the
 // create rule, which PocketBase answers with a bare "Failed to create
 // record." and no code. The rule now only asks for a signed-in user, and
-// hooks/complaints.go refuses such a customer with
+// hooks/complaint_rules.go refuses such a customer with
 // validation_missing_rel_records, as a relation to a record out of sight.
 func init() {
 	m.Register(func(app core.App) error {
