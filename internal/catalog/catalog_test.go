@@ -47,3 +47,15 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// A client's sent server fields are compared with what the rules derived
+// only on versioned collections (hooks, StageSentSame): a collection with
+// server fields must be versioned, or a client's value there would be
+// dropped silently instead of refused.
+func TestServerFieldsAreOnVersionedCollections(t *testing.T) {
+	for _, c := range catalog.All {
+		if len(c.ServerFields) > 0 && !c.Versioned {
+			t.Errorf("%s has server fields %v but is not versioned", c.Name, c.ServerFields)
+		}
+	}
+}
